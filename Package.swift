@@ -1,0 +1,89 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Version and revision compiled into both services; the Dockerfiles pass their VERSION and REVISION
+/// build args through these variables, so `X-App-Version` matches the image tag.
+let buildInfoDefines: [CSetting] = [
+    ("SKALAR_VERSION", Context.environment["SKALAR_VERSION"]),
+    ("SKALAR_REVISION", Context.environment["SKALAR_REVISION"]),
+].compactMap { name, value in
+    guard let value, !value.isEmpty else { return nil }
+    return .define(name, to: "\"\(value)\"")
+}
+
+// Skalar: two HTTP services on libevent's evhttp.
+//
+//   Shared/CLibEvent, CSQLite, CZlib   system libraries, reached only through the modules that wrap them
+//   Shared/SkalarRuntime               event loops, HTTP server and client, router, config, logs, metrics,
+//                                      health, faults and graceful shutdown; knows nothing of either service
+//   Services/Frontend, Services/Backend  thin executables: routes, domain and storage
+let package = Package(
+    name: "Skalar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "frontend", targets: ["Frontend"]),
+        .executable(name: "backend", targets: ["Backend"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibEvent",
+            path: "Shared/CLibEvent",
+            pkgConfig: "libevent",
+            providers: [.apt(["libevent-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Shared/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Shared/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "CBuildInfo",
+            path: "Shared/CBuildInfo",
+            cSettings: buildInfoDefines
+        ),
+        .target(
+            name: "SkalarRuntime",
+            dependencies: [
+                "CBuildInfo",
+                "CLibEvent",
+                "CZlib",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Shared/SkalarRuntime"
+        ),
+        .executableTarget(
+            name: "Frontend",
+            dependencies: ["SkalarRuntime"],
+            path: "Services/Frontend"
+        ),
+        .executableTarget(
+            name: "Backend",
+            dependencies: ["SkalarRuntime", "CSQLite"],
+            path: "Services/Backend"
+        ),
+        .testTarget(
+            name: "SkalarRuntimeTests",
+            dependencies: ["SkalarRuntime"],
+            path: "Tests/SkalarRuntimeTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

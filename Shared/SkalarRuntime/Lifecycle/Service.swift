@@ -1,0 +1,175 @@
+import Glibc
+import Logging
+import Synchronization
+
+/// A Skalar service process: its configuration, routes, logger, metrics and lifecycle.
+///
+/// A service registers its routes on `router`, optionally sets `startup` and `readinessCheck`, and calls
+/// `run()`, which serves until SIGTERM or SIGINT and then shuts down gracefully:
+///
+/// 1. readiness fails at once and responses ask clients to close their connections, while the listener
+///    keeps serving for `DRAIN_SECONDS`, the time Kubernetes needs to take the pod out of its endpoints;
+/// 2. the listeners stop accepting; in-flight requests finish within `SHUTDOWN_TIMEOUT_SECONDS`, their
+///    responses are flushed, and idle keep-alive connections are closed;
+/// 3. the process exits 0, or 1 if the bound ran out first. A second signal exits at once.
+public final class Service: @unchecked Sendable {
+    public let configuration: ServiceConfiguration
+    public let router = Router()
+    public let logger: Logger
+    public let metrics: ServiceMetrics
+    public let state = ServiceState()
+    public let faults = FaultInjector()
+    public let loops: EventLoopGroup
+    /// Work to finish before the service reports ready, such as database migrations. If it throws, the
+    /// process logs the error and exits 1.
+    public var startup: (@Sendable () async throws -> Void)?
+    /// The service's own readiness condition, asked on every `/readyz` once started.
+    public var readinessCheck: ReadinessCheck?
+
+    private let loopsStopped = Atomic<Int>(0)
+
+    public init(configuration: ServiceConfiguration) {
+        self.configuration = configuration
+        let service = configuration.service
+        let version = configuration.version
+        let level = configuration.logLevel
+        let format = configuration.logFormat
+        LoggingSystem.bootstrap { label in
+            StructuredLogHandler(label: label, level: level, format: format, service: service, version: version)
+        }
+        var logger = Logger(label: service)
+        logger[metadataKey: "pod"] = "\(configuration.podName)"
+        self.logger = logger
+        metrics = ServiceMetrics(service: service, version: version, revision: configuration.revision)
+        metrics.bootstrapMetricsSystem()
+        loops = EventLoopGroup(count: configuration.eventLoops)
+    }
+
+    /// Serves until shutdown, then exits the process.
+    public func run() throws(StartupError) -> Never {
+        ShutdownSignals.block()
+        let mainListeners = try startListeners()
+        let adminListener = try startAdminListener()
+        loops.start()
+        logger.info("listening", metadata: [
+            "port": .stringConvertible(mainListeners.port),
+            "admin_port": .stringConvertible(adminListener?.port ?? 0),
+            "event_loops": .stringConvertible(loops.loops.count),
+            "revision": "\(configuration.revision)",
+        ])
+        beginStartup()
+
+        let first = ShutdownSignals.wait(milliseconds: nil)!
+        let listeners = mainListeners.listeners + (adminListener.map { [$0.listener] } ?? [])
+        shutDown(after: first, listeners: listeners)
+    }
+
+    private func startListeners() throws(StartupError) -> (listeners: [LoopListener], port: Int) {
+        OperationalRoutes(
+            configuration: configuration, state: state, metrics: metrics, loops: loops,
+            readinessCheck: { [weak self] in await self?.readinessCheck?() }
+        ).register(on: router)
+        router.freeze()
+        let pipeline = RequestPipeline(
+            router: router, version: configuration.version, limits: configuration.limits, faults: faults,
+            metrics: metrics, logger: logger, accessLog: configuration.accessLog)
+        var port = configuration.port
+        var listeners: [LoopListener] = []
+        for loop in loops.loops {
+            let listener = LoopListener(loop: loop, pipeline: pipeline, state: state, limits: configuration.limits)
+            guard let address = SocketAddress(host: configuration.bindAddress, port: port) else {
+                throw StartupError("invalid BIND_ADDRESS \(configuration.bindAddress)")
+            }
+            do {
+                port = try listener.bind(address: address, reusePort: true)
+            } catch {
+                throw StartupError("\(error.description) on \(configuration.bindAddress):\(port) (PORT)")
+            }
+            listeners.append(listener)
+        }
+        return (listeners, port)
+    }
+
+    private func startAdminListener() throws(StartupError) -> (listener: LoopListener, port: Int)? {
+        guard configuration.adminPort != 0 else { return nil }
+        let adminRouter = Router()
+        AdminRoutes(state: state, faults: faults).register(on: adminRouter)
+        adminRouter.freeze()
+        let pipeline = RequestPipeline(
+            router: adminRouter, version: configuration.version, limits: configuration.limits, faults: nil,
+            metrics: nil, logger: logger, accessLog: configuration.accessLog)
+        let listener = LoopListener(loop: loops.loops[0], pipeline: pipeline, state: state, limits: configuration.limits)
+        guard let address = SocketAddress(host: configuration.adminBindAddress, port: configuration.adminPort) else {
+            throw StartupError("invalid ADMIN_BIND_ADDRESS \(configuration.adminBindAddress)")
+        }
+        do {
+            let port = try listener.bind(address: address, reusePort: false)
+            return (listener, port)
+        } catch {
+            throw StartupError("\(error.description) on \(configuration.adminBindAddress):\(configuration.adminPort) (ADMIN_PORT)")
+        }
+    }
+
+    private func beginStartup() {
+        guard let startup else {
+            state.enter(.serving)
+            return
+        }
+        Task(executorPreference: loops.loops[0]) { [self] in
+            do {
+                try await startup()
+                if state.phase == .starting { state.enter(.serving) }
+                logger.info("ready")
+            } catch {
+                logger.critical("startup failed", metadata: ["error": "\(error)"])
+                exit(1)
+            }
+        }
+    }
+
+    private func shutDown(after signal: Int32, listeners: [LoopListener]) -> Never {
+        let drainMilliseconds = configuration.drainSeconds * 1000
+        state.enter(.draining)
+        logger.info("draining", metadata: [
+            "signal": "\(ShutdownSignals.name(signal))", "drain_seconds": .stringConvertible(configuration.drainSeconds),
+        ])
+        exitIfSignalled(within: drainMilliseconds)
+
+        state.enter(.stopping)
+        logger.info("stopping: no new connections, finishing in-flight requests", metadata: [
+            "shutdown_timeout_seconds": .stringConvertible(configuration.shutdownTimeoutSeconds),
+        ])
+        for loop in loops.loops {
+            let onThisLoop = listeners.filter { $0.loop === loop }
+            Task(executorPreference: loop) { [self] in
+                for listener in onThisLoop { listener.stopAccepting() }
+                while !onThisLoop.allSatisfy({ $0.finishIfIdle() }) {
+                    await loop.sleep(milliseconds: 5)
+                }
+                loopsStopped.add(1, ordering: .releasing)
+                loop.stop()
+            }
+        }
+        var remaining = configuration.shutdownTimeoutSeconds * 1000
+        while remaining > 0 {
+            if loopsStopped.load(ordering: .acquiring) == loops.loops.count {
+                loops.join()
+                logger.info("stopped")
+                exit(0)
+            }
+            exitIfSignalled(within: 10)
+            remaining -= 10
+        }
+        logger.error("shutdown timeout: exiting with requests unfinished or responses unflushed")
+        exit(1)
+    }
+
+    /// Sleeps up to `milliseconds`; a second shutdown signal in that time ends the process at once.
+    private func exitIfSignalled(within milliseconds: Int) {
+        guard milliseconds > 0 else { return }
+        if let signal = ShutdownSignals.wait(milliseconds: milliseconds) {
+            logger.warning("second signal: exiting at once", metadata: ["signal": "\(ShutdownSignals.name(signal))"])
+            _exit(128 + signal)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Glibc
+import Logging
+
+/// A swift-log handler that writes one line per event to standard output: a JSON object with `time`,
+/// `level`, `msg`, `service`, `version` and the metadata (such as `request_id`), or the same as text.
+///
+/// Each line goes out in a single `write(2)`, so lines from different loops never interleave and reach
+/// the container runtime at once, without stdio buffering.
+public struct StructuredLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+    private let format: LogFormat
+    private let service: String
+    private let version: String
+
+    public init(label: String, level: Logger.Level, format: LogFormat, service: String, version: String) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+        self.service = service
+        self.version = version
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var line = format == .json
+            ? jsonLine(level: event.level, message: "\(event.message)", metadata: merged)
+            : textLine(level: event.level, message: "\(event.message)", metadata: merged)
+        line += "\n"
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { if errno == EINTR { continue } else { return } }
+                offset += written
+            }
+        }
+    }
+
+    private func jsonLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        var out = "{\"time\":\"\(WallClock.rfc3339Milliseconds())\",\"level\":\"\(level.rawValue)\",\"msg\":"
+        JSONValue.writeString(message, into: &out)
+        out += ",\"service\":"
+        JSONValue.writeString(service, into: &out)
+        out += ",\"version\":"
+        JSONValue.writeString(version, into: &out)
+        for key in metadata.keys.sorted() {
+            out += ","
+            JSONValue.writeString(key, into: &out)
+            out += ":"
+            Self.json(metadata[key]!).write(into: &out)
+        }
+        out += "}"
+        return out
+    }
+
+    private func textLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        var out = "\(WallClock.rfc3339Milliseconds()) \(level.rawValue.uppercased()) [\(service)] \(message)"
+        for key in metadata.keys.sorted() { out += " \(key)=\(metadata[key]!)" }
+        return out
+    }
+
+    private static func json(_ value: Logger.Metadata.Value) -> JSONValue {
+        switch value {
+        case let .string(text): return .string(text)
+        case let .stringConvertible(convertible):
+            if let number = convertible as? any BinaryInteger { return .number(Double(number)) }
+            if let number = convertible as? Double { return .number(number) }
+            if let flag = convertible as? Bool { return .bool(flag) }
+            return .string(convertible.description)
+        case let .array(items): return .array(items.map(json))
+        case let .dictionary(members): return .object(members.keys.sorted().map { ($0, json(members[$0]!)) })
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import HTTPTypes
+
+/// The main listener's probes, metrics and version, registered on every service.
+struct OperationalRoutes {
+    let configuration: ServiceConfiguration
+    let state: ServiceState
+    let metrics: ServiceMetrics
+    let loops: EventLoopGroup
+    let readinessCheck: ReadinessCheck?
+
+    /// A loop that has not run its heartbeat timer for this long is stalled, and liveness fails.
+    static let stallThresholdNanos: UInt64 = 5_000_000_000
+
+    func register(on router: Router) {
+        router.get("/healthz", operational: true) { [state, loops] _ in
+            if state.isLivenessDisabled {
+                throw HTTPError(.serviceUnavailable, code: "not_live", message: "liveness disabled through the admin listener")
+            }
+            let stalled = loops.loops.filter { $0.nanosSinceHeartbeat > Self.stallThresholdNanos }.map(\.index)
+            if !stalled.isEmpty {
+                throw HTTPError(.serviceUnavailable, code: "not_live", message: "event loops stalled: \(stalled)")
+            }
+            return .json(["status": "ok"])
+        }
+        router.get("/readyz", operational: true) { [state, readinessCheck] _ in
+            if let reason = await Self.notReadyReason(state: state, check: readinessCheck) {
+                throw HTTPError(.serviceUnavailable, code: "not_ready", message: reason)
+            }
+            return .json(["status": "ready"])
+        }
+        router.get("/metrics", operational: true) { [metrics] _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: metrics.exposition())
+        }
+        let version: JSONValue = [
+            "service": .string(configuration.service),
+            "version": .string(configuration.version),
+            "revision": .string(configuration.revision),
+            "pod": .string(configuration.podName),
+        ]
+        router.get("/version", operational: true) { _ in .json(version) }
+    }
+
+    static func notReadyReason(state: ServiceState, check: ReadinessCheck?) async -> String? {
+        switch state.phase {
+        case .starting: return "starting"
+        case .draining, .stopping: return "draining"
+        case .serving: break
+        }
+        if state.isReadinessDisabled { return "readiness disabled through the admin listener" }
+        return await check?()
+    }
+}

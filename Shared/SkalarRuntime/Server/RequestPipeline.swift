@@ -1,0 +1,118 @@
+import HTTPTypes
+import Logging
+
+/// What every request goes through around its handler: body limit, routing (404, 405 with `Allow`),
+/// injected faults, error mapping, the version and request-id headers, compression, the request metric
+/// and the access log. It runs on the event loop that owns the connection.
+final class RequestPipeline: Sendable {
+    let router: Router
+    let version: String
+    let limits: ServerLimits
+    let faults: FaultInjector?
+    let metrics: ServiceMetrics?
+    let logger: Logger
+    let accessLog: Bool
+    private let compression = ResponseCompression()
+
+    init(
+        router: Router, version: String, limits: ServerLimits, faults: FaultInjector?, metrics: ServiceMetrics?,
+        logger: Logger, accessLog: Bool
+    ) {
+        self.router = router
+        self.version = version
+        self.limits = limits
+        self.faults = faults
+        self.metrics = metrics
+        self.logger = logger
+        self.accessLog = accessLog
+    }
+
+    func respond(to request: Request, on loop: EventLoop, startedAt start: UInt64) async -> Response {
+        var request = request
+        var response: Response
+        var operational = false
+        if request.body.count > limits.maxBodyBytes {
+            response = HTTPError(
+                .contentTooLarge, code: "body_too_large",
+                message: "request body exceeds \(limits.maxBodyBytes) bytes").response
+        } else {
+            switch router.match(method: request.method, path: request.path) {
+            case .notFound:
+                response = HTTPError.notFound("no route for \(request.method) \(request.path)").response
+            case let .methodNotAllowed(allowed):
+                var headers = HTTPFields()
+                headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                response = HTTPError(
+                    .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method) is not allowed on \(request.path)", headers: headers).response
+            case let .found(route, parameters):
+                request.parameters = parameters
+                request.route = route.pattern
+                operational = route.isOperational
+                response = await run(route, request: request, loop: loop)
+            }
+        }
+        response.headers[.appVersion] = version
+        response.headers[.requestID] = request.id
+        compression.apply(to: &response, acceptEncoding: request.headers[.acceptEncoding], method: request.method)
+        record(request, response, operational: operational, loop: loop, start: start)
+        return response
+    }
+
+    private func run(_ route: Route, request: Request, loop: EventLoop) async -> Response {
+        if !route.isOperational, let faults {
+            let settings = faults.current
+            if settings.delayMilliseconds > 0 { await loop.sleep(milliseconds: settings.delayMilliseconds) }
+            if settings.errorRate > 0, loop.requestIDs.nextUnit() < settings.errorRate {
+                return HTTPError(.internalServerError, code: "fault_injected", message: "fault injected by the admin listener").response
+            }
+        }
+        do {
+            return try await route.handler(request)
+        } catch let error as HTTPError {
+            return error.response
+        } catch {
+            logger.error("handler failed", metadata: ["request_id": "\(request.id)", "route": "\(route.pattern)", "error": "\(error)"])
+            return HTTPError(.internalServerError, code: "internal_error", message: "internal error").response
+        }
+    }
+
+    private func record(_ request: Request, _ response: Response, operational: Bool, loop: EventLoop, start: UInt64) {
+        let seconds = Double(MonotonicClock.nanoseconds() &- start) / 1e9
+        let route = request.route ?? "unmatched"
+        let status = response.status.code
+        if let metrics {
+            loop.metricCache.serverDuration(in: metrics, method: request.method.rawValue, route: route, status: status)
+                .record(seconds)
+        }
+        guard accessLog else { return }
+        let level: Logger.Level = operational ? .debug : .info
+        guard logger.logLevel <= level else { return }
+        logger.log(level: level, "request", metadata: [
+            "request_id": "\(request.id)",
+            "method": "\(request.method.rawValue)",
+            "route": "\(route)",
+            "path": "\(request.path)",
+            "status": .stringConvertible(status),
+            "duration_ms": .stringConvertible(Double(Int(seconds * 1e6)) / 1e3),
+            "bytes": .stringConvertible(response.body.count),
+        ])
+    }
+}
+
+extension HTTPField.Name {
+    /// The contract's version header, on every response.
+    public static let appVersion = HTTPField.Name("X-App-Version")!
+    /// The request id header, taken from the request or made for it, on every response.
+    public static let requestID = HTTPField.Name("X-Request-Id")!
+}
+
+extension EventLoop {
+    var requestIDs: RequestIDGenerator {
+        local(ObjectIdentifier(RequestIDGenerator.self)) { RequestIDGenerator() }
+    }
+
+    var metricCache: LoopMetricCache {
+        local(ObjectIdentifier(LoopMetricCache.self)) { LoopMetricCache() }
+    }
+}
