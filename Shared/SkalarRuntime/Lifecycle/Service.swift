@@ -73,17 +73,23 @@ public final class Service: @unchecked Sendable {
         let pipeline = RequestPipeline(
             router: router, version: configuration.version, limits: configuration.limits, faults: faults,
             metrics: metrics, logger: logger, accessLog: configuration.accessLog)
-        var port = configuration.port
+        let requested = "\(configuration.bindAddress):\(configuration.port) (PORT)"
+        guard let probeAddress = SocketAddress(host: configuration.bindAddress, port: configuration.port) else {
+            throw StartupError("invalid BIND_ADDRESS \(configuration.bindAddress)")
+        }
+        let port: Int
+        switch probeAddress.probe() {
+        case let .success(bound): port = bound
+        case let .failure(error): throw StartupError("cannot listen on \(requested): \(error)")
+        }
+        let address = SocketAddress(host: configuration.bindAddress, port: port)!
         var listeners: [LoopListener] = []
         for loop in loops.loops {
             let listener = LoopListener(loop: loop, pipeline: pipeline, state: state, limits: configuration.limits)
-            guard let address = SocketAddress(host: configuration.bindAddress, port: port) else {
-                throw StartupError("invalid BIND_ADDRESS \(configuration.bindAddress)")
-            }
             do {
-                port = try listener.bind(address: address, reusePort: true)
+                _ = try listener.bind(address: address, reusePort: true)
             } catch {
-                throw StartupError("\(error.description) on \(configuration.bindAddress):\(port) (PORT)")
+                throw StartupError("\(error.description) on \(requested)")
             }
             listeners.append(listener)
         }

@@ -33,6 +33,23 @@ struct SocketAddress {
         return storage
     }
 
+    /// Binds a plain socket (no SO_REUSEPORT) to this address and closes it again; returns the port it
+    /// got, or the errno. Every loop binds with SO_REUSEPORT, which would let a second Skalar process on
+    /// the same port silently share its traffic; this check makes that a start-up error instead.
+    func probe() -> Result<Int, SystemError> {
+        let fd = socket(Int32(storage.ss_family), Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return .failure(SystemError(code: errno)) }
+        defer { close(fd) }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = storage
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
+        }
+        guard result == 0 else { return .failure(SystemError(code: errno)) }
+        return .success(Self.boundPort(of: fd))
+    }
+
     /// The port a bound socket really got (differs from the requested one when that was 0).
     static func boundPort(of fd: Int32) -> Int {
         var storage = sockaddr_storage()
@@ -46,4 +63,10 @@ struct SocketAddress {
             Int(UInt16(bigEndian: bytes.load(fromByteOffset: 2, as: UInt16.self)))
         }
     }
+}
+
+/// An errno value from a failed system call.
+struct SystemError: Error, CustomStringConvertible {
+    let code: Int32
+    var description: String { String(cString: strerror(code)) }
 }

@@ -1,0 +1,111 @@
+"""Starts the real Skalar binaries on loopback ports and speaks HTTP to them."""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN_DIR = Path(os.environ.get("SKALAR_BIN_DIR", ROOT / ".build" / "debug"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Service:
+    """One running service process; its JSON log lines are collected from stdout."""
+
+    def __init__(self, binary: str, env: dict, args: list):
+        self.binary = binary
+        self.admin_port = int(env["ADMIN_PORT"]) if env.get("ADMIN_PORT") else None
+        full_env = {"PATH": os.environ.get("PATH", ""), "LOG_FORMAT": "json", "DRAIN_SECONDS": "0"}
+        full_env.update(env)
+        self.process = subprocess.Popen(
+            [str(BIN_DIR / binary), *args], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self.lines: list[dict] = []
+        self.raw_lines: list[str] = []
+        self._listening = threading.Event()
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        if not self._listening.wait(10):
+            self.stop()
+            raise RuntimeError(f"{binary} did not start: {self.process.stderr.read() if self.process.stderr else ''}")
+        self.port = next(line["port"] for line in self.lines if line.get("msg") == "listening")
+
+    def _read_stdout(self):
+        for raw in self.process.stdout:
+            self.raw_lines.append(raw)
+            try:
+                line = json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+            self.lines.append(line)
+            if line.get("msg") == "listening":
+                self._listening.set()
+
+    def request(self, method: str, path: str, body=None, headers=None, port=None, timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            data = response.read()
+            return response, data
+        finally:
+            conn.close()
+
+    def json(self, method: str, path: str, **kwargs):
+        response, data = self.request(method, path, **kwargs)
+        return response, json.loads(data) if data else None
+
+    def admin(self, method: str, path: str, body=None):
+        return self.json(method, path, body=body, port=self.admin_port)
+
+    def metrics(self) -> str:
+        _, data = self.request("GET", "/metrics")
+        return data.decode()
+
+    def signal(self, sig=signal.SIGTERM):
+        self.process.send_signal(sig)
+
+    def wait(self, timeout: float) -> int:
+        return self.process.wait(timeout)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+
+@pytest.fixture
+def start_service():
+    started: list[Service] = []
+
+    def start(binary: str, args=None, **env) -> Service:
+        settings = {"PORT": "0", "ADMIN_PORT": str(free_port()), "EVENT_LOOPS": "2"}
+        settings.update({key: str(value) for key, value in env.items()})
+        service = Service(binary, settings, args or [])
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+def wait_until(predicate, timeout=5.0, interval=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
