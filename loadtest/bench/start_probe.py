@@ -37,9 +37,11 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     start = time.monotonic_ns()
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        preexec_fn=lambda: os.sched_setaffinity(0, {server_cpu}))
+    # The child inherits this affinity; pinning here rather than in preexec_fn keeps Popen on its
+    # vfork path, about 1 ms quicker, so less of the probe's own cost lands in the measurement.
+    os.sched_setaffinity(0, {server_cpu})
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    os.sched_setaffinity(0, {probe_cpu})
     try:
         while not healthz_ok(port):
             if proc.poll() is not None:

@@ -1,0 +1,89 @@
+import Testing
+
+@testable import SkalarRuntime
+
+@Suite struct SupportTests {
+    @Test func percentDecoding() {
+        #expect(PercentDecoding.decode("a%20b") == "a b")
+        #expect(PercentDecoding.decode("a+b", plusAsSpace: true) == "a b")
+        #expect(PercentDecoding.decode("a+b") == "a+b")
+        #expect(PercentDecoding.decode("%zz") == nil)
+        #expect(PercentDecoding.decode("%4") == nil)
+        #expect(PercentDecoding.decode("%ff") == nil, "invalid UTF-8 is rejected")
+    }
+
+    @Test func queryItems() {
+        let request = Request(method: .get, path: "/x", query: "limit=5&before=%32&flag&q=a+b", id: "id")
+        #expect(request.queryItem("limit") == "5")
+        #expect(request.queryItem("before") == "2")
+        #expect(request.queryItem("flag") == "")
+        #expect(request.queryItem("q") == "a b")
+        #expect(request.queryItem("missing") == nil)
+    }
+
+    @Test func cgroupQuota() {
+        #expect(UsableCPUs.parseCgroupV2CPUMax("max 100000") == nil)
+        #expect(UsableCPUs.parseCgroupV2CPUMax("150000 100000") == 1.5)
+        #expect(UsableCPUs.parseCgroupV2CPUMax("garbage") == nil)
+        #expect(UsableCPUs.parseCPUList("0-3,8,10-11") == 7)
+        #expect(UsableCPUs.parseCPUList("0") == 1)
+        #expect(UsableCPUs.parseCPUList("3-1") == nil)
+    }
+
+    @Test func requestIDs() {
+        let generator = RequestIDGenerator()
+        let ids = (0..<1000).map { _ in generator.makeID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(20) {
+            let characters = Array(id)
+            #expect(characters.count == 36 && characters[14] == "4" && "89ab".contains(characters[19]))
+        }
+        #expect(RequestIDGenerator.isAcceptable("abc-123"))
+        #expect(!RequestIDGenerator.isAcceptable(""))
+        #expect(!RequestIDGenerator.isAcceptable("has space"))
+        #expect(!RequestIDGenerator.isAcceptable(String(repeating: "a", count: 129)))
+    }
+
+    @Test func acceptEncoding() {
+        #expect(ResponseCompression.acceptsGzip("gzip, deflate, br"))
+        #expect(ResponseCompression.acceptsGzip("br;q=1.0, *;q=0.5"))
+        #expect(!ResponseCompression.acceptsGzip("gzip;q=0"))
+        #expect(!ResponseCompression.acceptsGzip("identity"))
+        #expect(ResponseCompression.isCompressible("application/json"))
+        #expect(ResponseCompression.isCompressible("text/html; charset=utf-8"))
+        #expect(!ResponseCompression.isCompressible("image/png"))
+    }
+
+    @Test func httpEndpoints() {
+        #expect(HTTPEndpoint(url: "http://backend-service") == HTTPEndpoint(host: "backend-service", port: 80))
+        #expect(HTTPEndpoint(url: "http://127.0.0.1:8081/") == HTTPEndpoint(host: "127.0.0.1", port: 8081))
+        #expect(HTTPEndpoint(url: "http://[::1]:9000") == HTTPEndpoint(host: "::1", port: 9000))
+        for bad in ["https://x", "http://", "http://x:0", "http://x:99999", "http://u@x", "http://x/path", "x:80"] {
+            #expect(HTTPEndpoint(url: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func faultSettings() throws {
+        let parsed = try FaultSettings.parse(Array(#"{"errorRate":0.5}"#.utf8), current: FaultSettings(errorRate: 0, delayMilliseconds: 7))
+        #expect(parsed == FaultSettings(errorRate: 0.5, delayMilliseconds: 7))
+        #expect(throws: HTTPError.self) { try FaultSettings.parse(Array(#"{"delayMs":1.5}"#.utf8), current: .none) }
+        #expect(throws: HTTPError.self) { try FaultSettings.parse(Array("[]".utf8), current: .none) }
+    }
+
+    @Test func configurationReader() throws {
+        let reader = ConfigurationReader(environment: { ["PORT": "9000", "FLAG": "yes"][$0] })
+        #expect(try reader.integer(nil, "PORT", in: 0...65535, default: 1) == 9000)
+        #expect(try reader.integer("9001", "PORT", in: 0...65535, default: 1) == 9001)
+        #expect(try reader.boolean(nil, "FLAG", default: false))
+        #expect(throws: ConfigurationError.self) { try reader.integer("x", "PORT", in: 0...65535, default: 1) }
+        let error = ConfigurationError(variable: "PORT", value: "x", accepted: "an integer")
+        #expect(error.description == #"invalid PORT="x": expected an integer"#)
+    }
+
+    @Test func gzipRoundTripIsSmaller() throws {
+        let input = Array(String(repeating: "skalar ", count: 500).utf8)
+        let compressed = try #require(Gzip.compress(input))
+        #expect(compressed.count < input.count / 10)
+        #expect(compressed.prefix(2) == [0x1F, 0x8B])
+    }
+}

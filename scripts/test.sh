@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: the Swift unit tests, then the integration tests against the real binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/setup.sh
+
+ensure_build_dependencies
+ensure_apt_packages prometheus   # promtool checks the /metrics output
+ensure_test_python
+
+swift build --build-tests
+swift test --skip-build
+SKALAR_BIN_DIR="$(swift build --show-bin-path)" .venv-test/bin/pytest -q Tests/Integration "$@"
