@@ -72,10 +72,21 @@ def test_body_far_past_the_limit_is_refused_without_reading_it(start_service):
 
 
 def test_head_has_headers_and_no_body(start_service):
+    import socket
+
     service = start_service("backend")
     response, data = service.request("HEAD", "/healthz")
     assert response.status == 200 and data == b""
+    assert response.getheader("Content-Length") == "15"
     assert_common_headers(response)
+    with socket.create_connection(("127.0.0.1", service.port), timeout=3) as sock:
+        sock.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head_response, get_response = received.split(b"HTTP/1.1 200 OK", 2)[1:]
+    assert head_response.endswith(b"\r\n\r\n"), "no body after a HEAD response on a keep-alive connection"
+    assert b'"service":"backend"' in get_response
 
 
 def test_metrics_pass_promtool_and_name_routes(start_service):

@@ -69,7 +69,7 @@ final class LoopListener: @unchecked Sendable {
         let pending = PendingRequest(handle)
         Task(executorPreference: loop) {
             let response = await self.pipeline.respond(to: request, on: self.loop, startedAt: start)
-            self.send(response, to: pending.handle)
+            self.send(response, to: pending.handle, method: request.method)
         }
     }
 
@@ -117,7 +117,7 @@ final class LoopListener: @unchecked Sendable {
         }
     }
 
-    private func send(_ response: Response, to handle: OpaquePointer) {
+    private func send(_ response: Response, to handle: OpaquePointer, method: HTTPRequest.Method) {
         precondition(loop.inEventLoop, "responses must be written on the loop that owns the connection")
         inFlight -= 1
         pipeline.metrics?.activeRequests.decrement()
@@ -128,7 +128,10 @@ final class LoopListener: @unchecked Sendable {
         if state.isShuttingDown || response.status == .contentTooLarge {
             evhttp_add_header(headers, "Connection", "close")
         }
-        if !response.body.isEmpty {
+        if method == .head {
+            // evhttp would send a HEAD response's body; only its length may go out.
+            evhttp_add_header(headers, "Content-Length", String(response.body.count))
+        } else if !response.body.isEmpty {
             response.body.withUnsafeBytes { bytes in
                 _ = evbuffer_add(evhttp_request_get_output_buffer(handle), bytes.baseAddress, bytes.count)
             }
