@@ -40,7 +40,7 @@ class Service:
         if not self._listening.wait(10):
             self.stop()
             raise RuntimeError(f"{binary} did not start: {self.process.stderr.read() if self.process.stderr else ''}")
-        self.port = next(line["port"] for line in self.lines if line.get("msg") == "listening")
+        self.port = next(line["port"] for line in self.lines if line.get("message") == "listening")
 
     def _read_stdout(self):
         for raw in self.process.stdout:
@@ -50,7 +50,7 @@ class Service:
             except json.JSONDecodeError:
                 continue
             self.lines.append(line)
-            if line.get("msg") == "listening":
+            if line.get("message") == "listening":
                 self._listening.set()
 
     def request(self, method: str, path: str, body=None, headers=None, port=None, timeout=10):

@@ -37,7 +37,7 @@ def test_admin_routes_are_not_on_the_main_listener(start_service):
 def test_admin_port_zero_disables_it(start_service):
     port = free_port()
     service = start_service("backend", ADMIN_PORT=0)
-    listening = next(line for line in service.lines if line["msg"] == "listening")
+    listening = next(line for line in service.lines if line["message"] == "listening")
     assert listening["admin_port"] == 0
     assert service.request("GET", "/healthz")[0].status == 200
 

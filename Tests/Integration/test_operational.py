@@ -142,13 +142,13 @@ def test_keep_alive_serves_many_requests_on_one_connection(start_service):
 
 def test_event_loops_and_access_log(start_service):
     service = start_service("backend", EVENT_LOOPS=3)
-    listening = next(line for line in service.lines if line["msg"] == "listening")
+    listening = next(line for line in service.lines if line["message"] == "listening")
     assert listening["event_loops"] == 3 and listening["service"] == "backend"
     service.request("GET", "/missing", headers={"X-Request-Id": "trace-me"})
     from conftest import wait_until
 
     assert wait_until(lambda: any(line.get("request_id") == "trace-me" for line in service.lines))
     entry = next(line for line in service.lines if line.get("request_id") == "trace-me")
-    assert entry["msg"] == "request" and entry["method"] == "GET" and entry["status"] == 404
+    assert entry["message"] == "request" and entry["method"] == "GET" and entry["status"] == 404
     assert entry["route"] == "unmatched" and isinstance(entry["duration_ms"], float)
     assert entry["level"] == "info" and entry["version"] == "dev" and "time" in entry

@@ -44,7 +44,7 @@ def test_drain_serves_then_finishes_in_flight_and_exits_0(start_service):
     assert slow["finished"] <= exited
     assert exited - signalled >= 2.0, "the drain lasted DRAIN_SECONDS"
     assert exited - signalled < 2.0 + 5.0, "exit within drain plus the shutdown bound"
-    messages = [line["msg"] for line in service.lines]
+    messages = [line["message"] for line in service.lines]
     assert "draining" in messages and "stopped" in messages
 
 

@@ -2,7 +2,7 @@ import Glibc
 import Logging
 
 /// A swift-log handler that writes one line per event to standard output: a JSON object with `time`,
-/// `level`, `msg`, `service`, `version` and the metadata (such as `request_id`), or the same as text.
+/// `level`, `message`, `service`, `version` and the metadata (such as `request_id`), or the same as text.
 ///
 /// Each line goes out in a single `write(2)`, so lines from different loops never interleave and reach
 /// the container runtime at once, without stdio buffering.
@@ -45,7 +45,7 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     private func jsonLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
-        var out = "{\"time\":\"\(WallClock.rfc3339Milliseconds())\",\"level\":\"\(level.rawValue)\",\"msg\":"
+        var out = "{\"time\":\"\(WallClock.rfc3339Milliseconds())\",\"level\":\"\(level.rawValue)\",\"message\":"
         JSONValue.writeString(message, into: &out)
         out += ",\"service\":"
         JSONValue.writeString(service, into: &out)
