@@ -22,7 +22,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var wakeEvent: OpaquePointer!
     private var heartbeatEvent: OpaquePointer!
     /// Per-loop state that other runtime components hang on the loop (connection pools, metric caches).
-    var storage: [ObjectIdentifier: AnyObject] = [:]
+    private var localState: [ObjectIdentifier: AnyObject] = [:]
 
     // Shared across threads.
     private let remoteJobs = Mutex<[UnownedJob]>([])
@@ -91,15 +91,6 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// Runs `work` on this loop's thread: at once if the caller is already there, otherwise as a job.
-    public func execute(_ work: @escaping @Sendable () -> Void) {
-        if inEventLoop {
-            work()
-        } else {
-            Task(executorPreference: self) { work() }
-        }
-    }
-
     /// Nanoseconds since the loop last ran its heartbeat timer (monotonic clock).
     var nanosSinceHeartbeat: UInt64 {
         let now = MonotonicClock.nanoseconds()
@@ -159,9 +150,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Loop-local storage of a component's per-loop state, created on first use.
     func local<State: AnyObject>(_ key: ObjectIdentifier, create: () -> State) -> State {
-        if let existing = storage[key] { return unsafeDowncast(existing, to: State.self) }
+        if let existing = localState[key] { return unsafeDowncast(existing, to: State.self) }
         let state = create()
-        storage[key] = state
+        localState[key] = state
         return state
     }
 }
