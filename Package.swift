@@ -16,6 +16,7 @@ let buildInfoDefines: [CSetting] = [
 //   Shared/CLibEvent, CSQLite, CZlib   system libraries, reached only through the modules that wrap them
 //   Shared/SkalarRuntime               event loops, HTTP server and client, router, config, logs, metrics,
 //                                      health, faults and graceful shutdown; knows nothing of either service
+//   Shared/SkalarSQLite                a thin libsqlite3 wrapper: connections, cached statements, migrations
 //   Services/Frontend, Services/Backend  thin executables: routes, domain and storage
 let package = Package(
     name: "Skalar",
@@ -69,6 +70,11 @@ let package = Package(
             ],
             path: "Shared/SkalarRuntime"
         ),
+        .target(
+            name: "SkalarSQLite",
+            dependencies: ["CSQLite"],
+            path: "Shared/SkalarSQLite"
+        ),
         .executableTarget(
             name: "Frontend",
             dependencies: ["SkalarRuntime"],
@@ -76,7 +82,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Backend",
-            dependencies: ["SkalarRuntime", "CSQLite"],
+            dependencies: ["SkalarRuntime", "SkalarSQLite"],
             path: "Services/Backend"
         ),
         .testTarget(

@@ -126,5 +126,6 @@ extension HTTPRequest.Method {
 extension HTTPField.Name {
     /// HTTP/1.1's `Host`; swift-http-types models it as the request's authority instead.
     static let hostHeader = HTTPField.Name("Host")!
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// Makes a POST safe to repeat: the backend answers a repeat with the first response.
+    public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 }

@@ -148,8 +148,11 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         if let thread { pthread_join(thread, nil) }
     }
 
-    /// Loop-local storage of a component's per-loop state, created on first use.
-    func local<State: AnyObject>(_ key: ObjectIdentifier, create: () -> State) -> State {
+    /// A component's state for this loop, such as a connection or a cache, created on first use. Call only
+    /// on this loop's thread (a handler always runs there); the state needs no lock because nothing else
+    /// touches it.
+    public func local<State: AnyObject>(_ key: ObjectIdentifier, create: () -> State) -> State {
+        precondition(inEventLoop, "loop-local state is only reachable on its loop")
         if let existing = localState[key] { return unsafeDowncast(existing, to: State.self) }
         let state = create()
         localState[key] = state

@@ -1,0 +1,132 @@
+import Glibc
+import SkalarRuntime
+import SkalarSQLite
+import Synchronization
+
+/// The one thread that writes to the database, with its own connection.
+///
+/// SQLite allows one writer at a time, and a durable commit waits for an fsync. Doing that on an event
+/// loop would stall every connection on that loop, so writes queue here instead and the awaiting handler
+/// resumes on its loop when its commit is on disk. Writes that arrive together share one transaction and
+/// one fsync (group commit); each runs in its own savepoint, so one failing write does not undo the others.
+final class DatabaseWriter: @unchecked Sendable {
+    private struct Job: Sendable {
+        let work: @Sendable (SQLiteConnection) throws -> any Sendable
+        let continuation: CheckedContinuation<any Sendable, any Error>
+        let enqueuedAt: UInt64
+    }
+
+    /// More writes than this in one transaction would hold early writers' responses too long.
+    static let maximumBatch = 256
+
+    private let pending = Mutex<[Job]>([])
+    private let wakeup = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    private var connection: SQLiteConnection?
+    private let onCommit: @Sendable (Double) -> Void
+
+    /// `onCommit` receives each transaction's duration in seconds, for the commit metric.
+    init(onCommit: @escaping @Sendable (Double) -> Void) {
+        self.onCommit = onCommit
+        sem_init(wakeup, 0, 0)
+    }
+
+    /// Opens the writer's connection with `open` on the writer's own thread and starts serving writes.
+    func start(open: @escaping @Sendable () throws -> SQLiteConnection) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let context = Unmanaged.passRetained(StartContext(writer: self, open: open, continuation: continuation))
+            var thread = pthread_t()
+            let status = pthread_create(&thread, nil, databaseWriterMain, context.toOpaque())
+            if status != 0 {
+                context.release()
+                continuation.resume(throwing: SQLiteError(code: 1, message: "cannot start the writer thread"))
+            } else {
+                pthread_detach(thread)
+            }
+        }
+    }
+
+    /// Runs `work` on the writer thread inside the current batch's transaction; returns after the commit.
+    /// A lock another process held past the busy timeout surfaces as `StoreError.busy`.
+    func write<Result: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> Result) async throws -> Result {
+        do {
+            let result = try await withCheckedThrowingContinuation { continuation in
+                let job = Job(work: { try work($0) }, continuation: continuation, enqueuedAt: MonotonicClock.nanoseconds())
+                pending.withLock { $0.append(job) }
+                sem_post(wakeup)
+            }
+            return result as! Result
+        } catch let error as SQLiteError where error.isBusy {
+            throw StoreError.busy
+        }
+    }
+
+    /// How long the oldest queued write has waited, in nanoseconds; 0 when none waits.
+    var oldestWaitNanos: UInt64 {
+        guard let oldest = pending.withLock({ $0.first?.enqueuedAt }) else { return 0 }
+        return MonotonicClock.nanoseconds() - oldest
+    }
+
+    fileprivate func run(open: () throws -> SQLiteConnection, started: CheckedContinuation<Void, any Error>) {
+        do {
+            connection = try open()
+        } catch {
+            started.resume(throwing: error)
+            return
+        }
+        started.resume()
+        while true {
+            while sem_wait(wakeup) != 0 {}
+            let jobs = pending.withLock { queue in
+                let batch = Array(queue.prefix(Self.maximumBatch))
+                queue.removeFirst(batch.count)
+                return batch
+            }
+            if !jobs.isEmpty { commit(jobs) }
+        }
+    }
+
+    private func commit(_ jobs: [Job]) {
+        guard let connection else { return }
+        let start = MonotonicClock.nanoseconds()
+        var results: [Result<any Sendable, any Error>] = []
+        do {
+            try connection.run("BEGIN IMMEDIATE")
+            for job in jobs {
+                try connection.run("SAVEPOINT write")
+                do {
+                    results.append(.success(try job.work(connection)))
+                    try connection.run("RELEASE write")
+                } catch {
+                    try connection.run("ROLLBACK TO write")
+                    try connection.run("RELEASE write")
+                    results.append(.failure(error))
+                }
+            }
+            try connection.run("COMMIT")
+        } catch {
+            try? connection.run("ROLLBACK")
+            for job in jobs { job.continuation.resume(throwing: error) }
+            return
+        }
+        onCommit(Double(MonotonicClock.nanoseconds() - start) / 1e9)
+        for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
+    }
+}
+
+private final class StartContext {
+    let writer: DatabaseWriter
+    let open: @Sendable () throws -> SQLiteConnection
+    let continuation: CheckedContinuation<Void, any Error>
+
+    init(writer: DatabaseWriter, open: @escaping @Sendable () throws -> SQLiteConnection, continuation: CheckedContinuation<Void, any Error>) {
+        self.writer = writer
+        self.open = open
+        self.continuation = continuation
+    }
+}
+
+private func databaseWriterMain(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    let context = Unmanaged<StartContext>.fromOpaque(argument!).takeRetainedValue()
+    context.writer.run(open: context.open, started: context.continuation)
+    return nil
+}

@@ -1,0 +1,39 @@
+/// Where entries live. The routes only see this protocol, so another engine (PostgreSQL for
+/// multi-replica backends) fits without touching them.
+protocol EntryStore: Sendable {
+    /// Stores `draft`. With an idempotency key, a repeat of the same request replays the first response
+    /// and stores nothing; the same key with a different draft is a conflict.
+    func create(_ draft: EntryDraft, idempotencyKey: String?) async throws -> CreateOutcome
+    func entry(id: Int64) async throws -> Entry?
+    /// Up to `limit` entries with ids below `before` (all when nil), newest first.
+    func page(limit: Int, before: Int64?) async throws -> EntryPage
+    /// Removes an entry; false when there was none.
+    func delete(id: Int64) async throws -> Bool
+    /// Nil when the store can serve, or why not; must answer within a small budget.
+    func readinessProblem() async -> String?
+}
+
+/// A store failure the client can simply retry.
+enum StoreError: Error {
+    /// Another process held the database lock past the busy timeout.
+    case busy
+}
+
+/// What a create did.
+enum CreateOutcome: Sendable {
+    case created(Entry)
+    /// The key was seen with the same draft: the first response, byte for byte.
+    case replayed(StoredResponse)
+    /// The key was seen with a different draft.
+    case conflict
+}
+
+/// A response kept for an idempotency key.
+struct StoredResponse: Sendable {
+    let status: Int
+    let location: String
+    let body: String
+}
+
+/// How long an idempotency key is remembered: a day outlasts any client's or mesh's retry window.
+let idempotencyKeyLifetimeMilliseconds: Int64 = 24 * 60 * 60 * 1000

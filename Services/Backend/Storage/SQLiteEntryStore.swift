@@ -1,0 +1,189 @@
+import Glibc
+import SkalarRuntime
+import SkalarSQLite
+import Synchronization
+
+/// Entries in one SQLite file: WAL mode, one writer thread, one read connection per event loop.
+///
+/// Reads run on the loop that serves the request, with that loop's own connection. In WAL mode readers
+/// never wait for the writer, so a slow commit delays only the writes queued behind it. Every commit is
+/// `synchronous = FULL`: the WAL is fsynced before a 201 goes out, so an acknowledged entry survives both
+/// `kill -9` and a power cut.
+final class SQLiteEntryStore: EntryStore {
+    /// A readiness check slower than this fails: a database that slow is as bad as a broken one.
+    static let readinessBudgetNanos: UInt64 = 250_000_000
+    /// Writes queued longer than this mean the writer is stuck (for example another process holds the lock).
+    static let writeStallNanos: UInt64 = 5_000_000_000
+    static let busyTimeoutMilliseconds: Int32 = 5000
+
+    let path: String
+    private let writer: DatabaseWriter
+    private let metrics: StoreMetrics
+    private let opened = Atomic<Bool>(false)
+
+    init(path: String, serviceMetrics: ServiceMetrics) {
+        self.path = path
+        let metrics = StoreMetrics(serviceMetrics)
+        self.metrics = metrics
+        writer = DatabaseWriter { seconds in metrics.duration(of: .commit, seconds: seconds) }
+    }
+
+    // MARK: Start-up
+
+    /// Opens the database, migrates it and fills it with `seedEntries` generated entries when empty.
+    func open(seedEntries: Int) async throws {
+        let path = path
+        let metrics = metrics
+        try await writer.start {
+            let connection = try Self.connect(path: path)
+            try connection.execute("PRAGMA journal_mode = WAL")
+            try metrics.timed(.migrate) { try SQLiteMigrator(migrations: Schema.migrations).migrate(connection) }
+            return connection
+        }
+        let count = try await writer.write { connection in
+            try connection.firstRow("SELECT count(*) FROM entries") { $0.int64(at: 0) } ?? 0
+        }
+        metrics.entries.set(Double(count))
+        if count == 0 && seedEntries > 0 { try await seed(seedEntries) }
+        opened.store(true, ordering: .releasing)
+    }
+
+    private static func connect(path: String) throws(SQLiteError) -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: path)
+        connection.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
+        try connection.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+        return connection
+    }
+
+    private func seed(_ total: Int) async throws {
+        let start = WallClock.milliseconds() - Int64(total)
+        var done = 0
+        while done < total {
+            let batch = min(1000, total - done)
+            let first = done
+            _ = try await writer.write { connection in
+                for index in first..<(first + batch) {
+                    try connection.run(
+                        Self.insertEntry, .text("seed-\(index % 97)"), .text("Seeded entry \(index + 1) for load tests."),
+                        .integer(start + Int64(index)))
+                }
+                return batch
+            }
+            done += batch
+        }
+        metrics.entries.increment(by: Double(total))
+    }
+
+    // MARK: Writes
+
+    func create(_ draft: EntryDraft, idempotencyKey: String?) async throws -> CreateOutcome {
+        let metrics = metrics
+        let outcome = try await writer.write { connection -> CreateOutcome in
+            let now = WallClock.milliseconds()
+            if let idempotencyKey {
+                let earlier = try metrics.timed(.idempotencyLookup) {
+                    try connection.firstRow(
+                        "SELECT author, message, status, location, body FROM idempotency_keys WHERE key = ?1 AND created_at > ?2",
+                        .text(idempotencyKey), .integer(now - idempotencyKeyLifetimeMilliseconds)
+                    ) { row in
+                        (draft: EntryDraft(author: row.text(at: 0), message: row.text(at: 1)),
+                         response: StoredResponse(status: Int(row.int64(at: 2)), location: row.text(at: 3), body: row.text(at: 4)))
+                    }
+                }
+                if let earlier { return earlier.draft == draft ? .replayed(earlier.response) : .conflict }
+            }
+            try metrics.timed(.insert) {
+                try connection.run(Self.insertEntry, .text(draft.author), .text(draft.message), .integer(now))
+            }
+            let entry = Entry(id: connection.lastInsertRowID, author: draft.author, message: draft.message, createdAt: now)
+            if let idempotencyKey {
+                // An expired row with this key may still be there until the next purge; it is replaced.
+                try connection.run(
+                    "INSERT OR REPLACE INTO idempotency_keys (key, author, message, status, location, body, created_at) VALUES (?1, ?2, ?3, 201, ?4, ?5, ?6)",
+                    .text(idempotencyKey), .text(draft.author), .text(draft.message), .text(entry.location),
+                    .text(entry.json.serialized), .integer(now))
+            }
+            return .created(entry)
+        }
+        if case .created = outcome { metrics.entries.increment() }
+        return outcome
+    }
+
+    func delete(id: Int64) async throws -> Bool {
+        let metrics = metrics
+        let deleted = try await writer.write { connection in
+            try metrics.timed(.delete) { try connection.run("DELETE FROM entries WHERE id = ?1", .integer(id)) }
+            return connection.changes > 0
+        }
+        if deleted { metrics.entries.decrement() }
+        return deleted
+    }
+
+    /// Forgets idempotency keys past their lifetime; runs on the writer like any write.
+    func purgeExpiredKeys() async throws {
+        _ = try await writer.write { connection in
+            try connection.run(
+                "DELETE FROM idempotency_keys WHERE created_at <= ?1",
+                .integer(WallClock.milliseconds() - idempotencyKeyLifetimeMilliseconds))
+            return connection.changes
+        }
+    }
+
+    // MARK: Reads
+
+    func entry(id: Int64) async throws -> Entry? {
+        let reader = try readerConnection()
+        return try metrics.timed(.selectOne) {
+            try reader.firstRow("SELECT id, author, message, created_at FROM entries WHERE id = ?1", .integer(id), transform: Self.entry)
+        }
+    }
+
+    func page(limit: Int, before: Int64?) async throws -> EntryPage {
+        let reader = try readerConnection()
+        // One row more than asked says whether another page follows.
+        var items = try metrics.timed(.selectPage) {
+            try reader.rows(
+                "SELECT id, author, message, created_at FROM entries WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+                .integer(before ?? Int64.max), .integer(Int64(limit + 1)), transform: Self.entry)
+        }
+        let hasMore = items.count > limit
+        if hasMore { items.removeLast() }
+        return EntryPage(items: items, next: hasMore ? items.last?.id : nil)
+    }
+
+    func readinessProblem() async -> String? {
+        guard opened.load(ordering: .acquiring) else { return "database not open yet" }
+        if writer.oldestWaitNanos > Self.writeStallNanos { return "database writes are stalled" }
+        let start = MonotonicClock.nanoseconds()
+        do {
+            let reader = try readerConnection()
+            try metrics.timed(.readinessCheck) { _ = try reader.firstRow("SELECT max(id) FROM entries") { $0.int64(at: 0) } }
+        } catch {
+            return "database check failed: \(error)"
+        }
+        if MonotonicClock.nanoseconds() - start > Self.readinessBudgetNanos { return "database check exceeded its budget" }
+        return nil
+    }
+
+    /// This loop's read connection, opened on first use.
+    private func readerConnection() throws -> SQLiteConnection {
+        guard let loop = EventLoop.current else { preconditionFailure("reads run on an event loop") }
+        let holder = loop.local(ObjectIdentifier(self)) { ReaderHolder() }
+        if let connection = holder.connection { return connection }
+        let connection = try Self.connect(path: path)
+        try connection.execute("PRAGMA query_only = ON")
+        holder.connection = connection
+        return connection
+    }
+
+    private static let insertEntry = "INSERT INTO entries (author, message, created_at) VALUES (?1, ?2, ?3)"
+
+    private static func entry(from row: SQLiteRow) -> Entry {
+        Entry(id: row.int64(at: 0), author: row.text(at: 1), message: row.text(at: 2), createdAt: row.int64(at: 3))
+    }
+}
+
+/// A loop's read connection; loop-local, so it needs no lock.
+private final class ReaderHolder {
+    var connection: SQLiteConnection?
+}
