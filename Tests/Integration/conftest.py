@@ -37,7 +37,11 @@ class Service:
         self.raw_lines: list[str] = []
         self._listening = threading.Event()
         threading.Thread(target=self._read_stdout, daemon=True).start()
-        if not self._listening.wait(10):
+        deadline = time.monotonic() + 10
+        while not self._listening.wait(0.05):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                break
+        if not self._listening.is_set():
             self.stop()
             raise RuntimeError(f"{binary} did not start: {self.process.stderr.read() if self.process.stderr else ''}")
         self.port = next(line["port"] for line in self.lines if line.get("message") == "listening")
@@ -87,11 +91,13 @@ class Service:
 
 
 @pytest.fixture
-def start_service():
+def start_service(tmp_path):
     started: list[Service] = []
 
     def start(binary: str, args=None, **env) -> Service:
         settings = {"PORT": "0", "ADMIN_PORT": str(free_port()), "EVENT_LOOPS": "2"}
+        if binary == "backend":
+            settings["DATABASE_PATH"] = str(tmp_path / f"backend-{len(started)}.sqlite")
         settings.update({key: str(value) for key, value in env.items()})
         service = Service(binary, settings, args or [])
         started.append(service)

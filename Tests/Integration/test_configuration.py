@@ -3,6 +3,7 @@
 import os
 import socket
 import subprocess
+import tempfile
 
 import pytest
 
@@ -10,7 +11,8 @@ from conftest import BIN_DIR
 
 
 def run(binary, env=None, args=None):
-    full_env = {"PATH": os.environ.get("PATH", ""), "PORT": "0", "ADMIN_PORT": "0"}
+    full_env = {"PATH": os.environ.get("PATH", ""), "PORT": "0", "ADMIN_PORT": "0",
+                "DATABASE_PATH": os.path.join(tempfile.mkdtemp(), "db.sqlite")}
     full_env.update(env or {})
     return subprocess.run([str(BIN_DIR / binary), *(args or [])], env=full_env, capture_output=True, text=True, timeout=10)
 
@@ -31,6 +33,8 @@ def run(binary, env=None, args=None):
         ("backend", {"ACCESS_LOG": "maybe"}, "ACCESS_LOG"),
         ("frontend", {"BACKEND_URL": "ftp://backend"}, "BACKEND_URL"),
         ("frontend", {"BACKEND_TIMEOUT_MS": "0"}, "BACKEND_TIMEOUT_MS"),
+        ("backend", {"DATABASE_PATH": "/tmp/"}, "DATABASE_PATH"),
+        ("backend", {"SEED_ENTRIES": "-1"}, "SEED_ENTRIES"),
     ],
 )
 def test_bad_value_exits_2_with_one_line(binary, env, variable):

@@ -41,6 +41,8 @@ final class ClientCall {
             }
         }
         timer = event_new(loop.base, -1, 0, clientTimeoutCallback, context)
+        // libevent measures timeouts from the loop's cached time, which may trail the real time.
+        event_base_update_cache_time(loop.base)
         var deadline = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: (timeoutMilliseconds % 1000) * 1000)
         event_add(timer, &deadline)
         if evhttp_make_request(connection, request, method, target) != 0, !releasedByLibevent {

@@ -12,6 +12,8 @@ extension EventLoop {
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let waiter = Unmanaged.passRetained(SleepingTask(continuation)).toOpaque()
+            // libevent measures timeouts from the loop's cached time, which may trail the real time.
+            event_base_update_cache_time(base)
             var delay = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
             event_base_once(base, -1, Int16(EV_TIMEOUT), sleepTimerFired, waiter, &delay)
         }

@@ -40,6 +40,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         guard let config = event_config_new() else { fatalError("event_config_new failed") }
         // Each base is used by exactly one thread, so libevent's internal locking is dead weight.
         event_config_set_flag(config, Int32(EVENT_BASE_FLAG_NOLOCK.rawValue))
+        // Linux's coarse monotonic clock (libevent's default) ticks every few milliseconds, which makes
+        // timeouts and fault delays fire early or late by that much.
+        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_PRECISE_TIMER.rawValue))
         guard let base = event_base_new_with_config(config) else { fatalError("event_base_new failed") }
         event_config_free(config)
         self.base = base
