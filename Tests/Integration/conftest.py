@@ -94,13 +94,16 @@ class Service:
 def start_service(tmp_path):
     started: list[Service] = []
 
-    def start(binary: str, args=None, **env) -> Service:
+    def start(binary: str, args=None, ready=True, **env) -> Service:
+        """Starts `binary`; with `ready`, returns once `/readyz` answers 200."""
         settings = {"PORT": "0", "ADMIN_PORT": str(free_port()), "EVENT_LOOPS": "2"}
         if binary == "backend":
             settings["DATABASE_PATH"] = str(tmp_path / f"backend-{len(started)}.sqlite")
         settings.update({key: str(value) for key, value in env.items()})
         service = Service(binary, settings, args or [])
         started.append(service)
+        if ready and not wait_until(lambda: service.request("GET", "/readyz")[0].status == 200, timeout=10):
+            raise RuntimeError(f"{binary} did not become ready")
         return service
 
     yield start

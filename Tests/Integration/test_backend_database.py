@@ -24,7 +24,7 @@ def test_missing_directory_stops_start_up_with_a_clear_line(tmp_path):
 def test_readiness_waits_for_a_usable_database(start_service, tmp_path):
     path = tmp_path / "db.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    service = start_service("backend", DATABASE_PATH=str(path))
+    service = start_service("backend", ready=False, DATABASE_PATH=str(path))
     time.sleep(1.5)
     response, body = service.json("GET", "/readyz")
     assert response.status == 503
