@@ -92,9 +92,9 @@ public final class HTTPClient: Sendable {
         let seconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
         switch result {
         case let .success(response):
-            loop.metricCache.clientDuration(in: metrics, method: method.rawValue, status: response.status).record(seconds)
+            loop.metricCache.clientDuration(in: metrics, method: method, status: response.status).record(seconds)
         case let .failure(error):
-            loop.metricCache.clientErrors(in: metrics, method: method.rawValue, kind: error.kind).increment()
+            loop.metricCache.clientErrors(in: metrics, method: method, kind: error.kind).increment()
         }
     }
 }

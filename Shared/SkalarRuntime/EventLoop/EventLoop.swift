@@ -21,7 +21,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var drainEvent: OpaquePointer!
     private var wakeEvent: OpaquePointer!
     private var heartbeatEvent: OpaquePointer!
-    /// Per-loop state that other runtime components hang on the loop (connection pools, metric caches).
+    /// The runtime's own per-loop state, used on every request.
+    let requestIDs = RequestIDGenerator()
+    let metricCache = LoopMetricCache()
+    /// Per-loop state of other components (connection pools, database connections), by key.
     private var localState: [ObjectIdentifier: AnyObject] = [:]
 
     // Shared across threads.

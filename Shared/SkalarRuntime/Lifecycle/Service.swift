@@ -71,7 +71,7 @@ public final class Service: @unchecked Sendable {
         ).register(on: router)
         router.freeze()
         let pipeline = RequestPipeline(
-            router: router, version: configuration.version, limits: configuration.limits, faults: faults,
+            router: router, limits: configuration.limits, faults: faults,
             metrics: metrics, logger: logger, accessLog: configuration.accessLog)
         let requested = "\(configuration.bindAddress):\(configuration.port) (PORT)"
         guard let probeAddress = SocketAddress(host: configuration.bindAddress, port: configuration.port) else {
@@ -85,7 +85,8 @@ public final class Service: @unchecked Sendable {
         let address = SocketAddress(host: configuration.bindAddress, port: port)!
         var listeners: [LoopListener] = []
         for loop in loops.loops {
-            let listener = LoopListener(loop: loop, pipeline: pipeline, state: state, limits: configuration.limits)
+            let listener = LoopListener(
+                loop: loop, pipeline: pipeline, state: state, limits: configuration.limits, version: configuration.version)
             do {
                 _ = try listener.bind(address: address, reusePort: true)
             } catch {
@@ -102,9 +103,11 @@ public final class Service: @unchecked Sendable {
         AdminRoutes(state: state, faults: faults).register(on: adminRouter)
         adminRouter.freeze()
         let pipeline = RequestPipeline(
-            router: adminRouter, version: configuration.version, limits: configuration.limits, faults: nil,
+            router: adminRouter, limits: configuration.limits, faults: nil,
             metrics: nil, logger: logger, accessLog: configuration.accessLog)
-        let listener = LoopListener(loop: loops.loops[0], pipeline: pipeline, state: state, limits: configuration.limits)
+        let listener = LoopListener(
+            loop: loops.loops[0], pipeline: pipeline, state: state, limits: configuration.limits,
+            version: configuration.version)
         guard let address = SocketAddress(host: configuration.adminBindAddress, port: configuration.adminPort) else {
             throw StartupError("invalid ADMIN_BIND_ADDRESS \(configuration.adminBindAddress)")
         }

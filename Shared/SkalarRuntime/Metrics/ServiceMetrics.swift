@@ -1,4 +1,5 @@
 import CoreMetrics
+import HTTPTypes
 import Prometheus
 
 /// The process's Prometheus registry and the metrics the contract names.
@@ -52,39 +53,50 @@ public final class ServiceMetrics: Sendable {
 
 /// One loop's cache of metric handles, so recording skips the registry's lock and label formatting.
 final class LoopMetricCache {
-    private var histograms: [[String]: ValueHistogram] = [:]
-    private var clientHistograms: [[String]: ValueHistogram] = [:]
-    private var clientErrorCounters: [[String]: Prometheus.Counter] = [:]
+    private struct ServerKey: Hashable {
+        let method: HTTPRequest.Method
+        let route: String
+        let status: Int
+    }
 
-    func serverDuration(in metrics: ServiceMetrics, method: String, route: String, status: Int) -> ValueHistogram {
-        let key = [method, route, String(status)]
-        if let cached = histograms[key] { return cached }
+    private struct ClientKey: Hashable {
+        let method: HTTPRequest.Method
+        let outcome: Int
+    }
+
+    private var serverHistograms: [ServerKey: ValueHistogram] = [:]
+    private var clientHistograms: [ClientKey: ValueHistogram] = [:]
+    private var clientErrorCounters: [String: Prometheus.Counter] = [:]
+
+    func serverDuration(in metrics: ServiceMetrics, method: HTTPRequest.Method, route: String, status: Int) -> ValueHistogram {
+        let key = ServerKey(method: method, route: route, status: status)
+        if let cached = serverHistograms[key] { return cached }
         let histogram = metrics.makeDurationHistogram(
             name: "http_server_request_duration_seconds",
-            labels: [("http_request_method", method), ("http_route", route), ("http_response_status_code", key[2])],
+            labels: [("http_request_method", method.rawValue), ("http_route", route), ("http_response_status_code", String(status))],
             help: "Duration of HTTP server requests.")
-        histograms[key] = histogram
+        serverHistograms[key] = histogram
         return histogram
     }
 
-    func clientDuration(in metrics: ServiceMetrics, method: String, status: Int) -> ValueHistogram {
-        let key = [method, String(status)]
+    func clientDuration(in metrics: ServiceMetrics, method: HTTPRequest.Method, status: Int) -> ValueHistogram {
+        let key = ClientKey(method: method, outcome: status)
         if let cached = clientHistograms[key] { return cached }
         let histogram = metrics.makeDurationHistogram(
             name: "http_client_request_duration_seconds",
-            labels: [("http_request_method", method), ("http_response_status_code", key[1])],
+            labels: [("http_request_method", method.rawValue), ("http_response_status_code", String(status))],
             help: "Duration of HTTP client requests that got a response.")
         clientHistograms[key] = histogram
         return histogram
     }
 
-    func clientErrors(in metrics: ServiceMetrics, method: String, kind: String) -> Prometheus.Counter {
-        let key = [method, kind]
+    func clientErrors(in metrics: ServiceMetrics, method: HTTPRequest.Method, kind: String) -> Prometheus.Counter {
+        let key = method.rawValue + " " + kind
         if let cached = clientErrorCounters[key] { return cached }
         let counter = metrics.registry.makeCounter(
             descriptor: ServiceMetrics.descriptor(
                 "http_client_request_errors_total", help: "HTTP client requests that ended without a response."),
-            labels: [("http_request_method", method), ("error_type", kind)])
+            labels: [("http_request_method", method.rawValue), ("error_type", kind)])
         clientErrorCounters[key] = counter
         return counter
     }

@@ -11,35 +11,40 @@ struct OperationalRoutes {
     /// A loop that has not run its heartbeat timer for this long is stalled, and liveness fails.
     static let stallThresholdNanos: UInt64 = 5_000_000_000
 
+    // Probes are hit constantly; their bodies are made once.
+    private static let live = Response.json(["status": "ok"])
+    private static let ready = Response.json(["status": "ready"])
+
     func register(on router: Router) {
         router.get("/healthz", operational: true) { [state, loops] _ in
             if state.isLivenessDisabled {
                 throw HTTPError(.serviceUnavailable, code: "not_live", message: "liveness disabled through the admin listener")
             }
-            let stalled = loops.loops.filter { $0.nanosSinceHeartbeat > Self.stallThresholdNanos }.map(\.index)
-            if !stalled.isEmpty {
+            if loops.loops.contains(where: { $0.nanosSinceHeartbeat > Self.stallThresholdNanos }) {
+                let stalled = loops.loops.filter { $0.nanosSinceHeartbeat > Self.stallThresholdNanos }.map(\.index)
                 throw HTTPError(.serviceUnavailable, code: "not_live", message: "event loops stalled: \(stalled)")
             }
-            return .json(["status": "ok"])
+            return Self.live
         }
         router.get("/readyz", operational: true) { [state, readinessCheck] _ in
             if let reason = await Self.notReadyReason(state: state, check: readinessCheck) {
                 throw HTTPError(.serviceUnavailable, code: "not_ready", message: reason)
             }
-            return .json(["status": "ready"])
+            return Self.ready
         }
         router.get("/metrics", operational: true) { [metrics] _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: metrics.exposition())
         }
-        let version: JSONValue = [
+        let versionDocument: JSONValue = [
             "service": .string(configuration.service),
             "version": .string(configuration.version),
             "revision": .string(configuration.revision),
             "pod": .string(configuration.podName),
         ]
-        router.get("/version", operational: true) { _ in .json(version) }
+        let versionResponse = Response.json(versionDocument)
+        router.get("/version", operational: true) { _ in versionResponse }
     }
 
     static func notReadyReason(state: ServiceState, check: ReadinessCheck?) async -> String? {

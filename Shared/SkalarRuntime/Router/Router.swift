@@ -77,8 +77,18 @@ public final class Router: @unchecked Sendable {
     public func match(method: HTTPRequest.Method, path: String) -> Match {
         var node = root
         var parameters: [String: String] = [:]
-        for segment in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
-            let text = String(Substring(segment))
+        // Segments are cut on the UTF-8 view: splitting the String itself would walk grapheme clusters,
+        // which cost more than the rest of routing together.
+        let utf8 = path.utf8
+        var cursor = utf8.startIndex
+        while cursor != utf8.endIndex {
+            guard utf8[cursor] != UInt8(ascii: "/") else {
+                cursor = utf8.index(after: cursor)
+                continue
+            }
+            let start = cursor
+            while cursor != utf8.endIndex && utf8[cursor] != UInt8(ascii: "/") { cursor = utf8.index(after: cursor) }
+            let text = String(Substring(utf8[start..<cursor]))
             if let next = node.literals[text] {
                 node = next
             } else if let (name, next) = node.parameter {

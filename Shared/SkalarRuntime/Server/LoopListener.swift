@@ -11,6 +11,8 @@ final class LoopListener: @unchecked Sendable {
     let loop: EventLoop
     private let pipeline: RequestPipeline
     private let state: ServiceState
+    /// `X-App-Version`'s value, kept as a C string because it goes out on every response.
+    private let version: [CChar]
     private let http: OpaquePointer
     private var boundSocket: OpaquePointer?
     private var inFlight = 0
@@ -20,8 +22,9 @@ final class LoopListener: @unchecked Sendable {
     /// a dangling pointer.
     private var connections = Set<OpaquePointer>()
 
-    init(loop: EventLoop, pipeline: RequestPipeline, state: ServiceState, limits: ServerLimits) {
+    init(loop: EventLoop, pipeline: RequestPipeline, state: ServiceState, limits: ServerLimits, version: String) {
         self.loop = loop
+        self.version = Array(version.utf8CString)
         self.pipeline = pipeline
         self.state = state
         guard let http = evhttp_new(loop.base) else { fatalError("evhttp_new failed") }
@@ -69,7 +72,7 @@ final class LoopListener: @unchecked Sendable {
         let pending = PendingRequest(handle)
         Task(executorPreference: loop) {
             let response = await self.pipeline.respond(to: request, on: self.loop, startedAt: start)
-            self.send(response, to: pending.handle, method: request.method)
+            self.send(response, to: pending.handle, for: request)
         }
     }
 
@@ -117,7 +120,7 @@ final class LoopListener: @unchecked Sendable {
         }
     }
 
-    private func send(_ response: Response, to handle: OpaquePointer, method: HTTPRequest.Method) {
+    private func send(_ response: Response, to handle: OpaquePointer, for request: Request) {
         precondition(loop.inEventLoop, "responses must be written on the loop that owns the connection")
         inFlight -= 1
         pipeline.metrics?.activeRequests.decrement()
@@ -125,10 +128,12 @@ final class LoopListener: @unchecked Sendable {
         for field in response.headers {
             evhttp_add_header(headers, field.name.rawName, field.value)
         }
+        evhttp_add_header(headers, "X-App-Version", version)
+        evhttp_add_header(headers, "X-Request-Id", request.id)
         if state.isShuttingDown || response.status == .contentTooLarge {
             evhttp_add_header(headers, "Connection", "close")
         }
-        if method == .head {
+        if request.method == .head {
             // evhttp would send a HEAD response's body; only its length may go out.
             evhttp_add_header(headers, "Content-Length", String(response.body.count))
         } else if !response.body.isEmpty {

@@ -2,11 +2,11 @@ import HTTPTypes
 import Logging
 
 /// What every request goes through around its handler: body limit, routing (404, 405 with `Allow`),
-/// injected faults, error mapping, the version and request-id headers, compression, the request metric
-/// and the access log. It runs on the event loop that owns the connection.
+/// injected faults, error mapping, compression, the request metric and the access log. It runs on the
+/// event loop that owns the connection; `LoopListener` adds the version and request-id headers as it
+/// writes the response.
 final class RequestPipeline: Sendable {
     let router: Router
-    let version: String
     let limits: ServerLimits
     let faults: FaultInjector?
     let metrics: ServiceMetrics?
@@ -15,11 +15,10 @@ final class RequestPipeline: Sendable {
     private let compression = ResponseCompression()
 
     init(
-        router: Router, version: String, limits: ServerLimits, faults: FaultInjector?, metrics: ServiceMetrics?,
+        router: Router, limits: ServerLimits, faults: FaultInjector?, metrics: ServiceMetrics?,
         logger: Logger, accessLog: Bool
     ) {
         self.router = router
-        self.version = version
         self.limits = limits
         self.faults = faults
         self.metrics = metrics
@@ -52,9 +51,7 @@ final class RequestPipeline: Sendable {
                 response = await run(route, request: request, loop: loop)
             }
         }
-        response.headers[.appVersion] = version
-        response.headers[.requestID] = request.id
-        compression.apply(to: &response, acceptEncoding: request.headers[.acceptEncoding], method: request.method)
+        compression.apply(to: &response, for: request)
         record(request, response, operational: operational, loop: loop, start: start)
         return response
     }
@@ -82,7 +79,7 @@ final class RequestPipeline: Sendable {
         let route = request.route ?? "unmatched"
         let status = response.status.code
         if let metrics {
-            loop.metricCache.serverDuration(in: metrics, method: request.method.rawValue, route: route, status: status)
+            loop.metricCache.serverDuration(in: metrics, method: request.method, route: route, status: status)
                 .record(seconds)
         }
         guard accessLog else { return }
@@ -101,18 +98,7 @@ final class RequestPipeline: Sendable {
 }
 
 extension HTTPField.Name {
-    /// The contract's version header, on every response.
-    public static let appVersion = HTTPField.Name("X-App-Version")!
     /// The request id header, taken from the request or made for it, on every response.
     public static let requestID = HTTPField.Name("X-Request-Id")!
 }
 
-extension EventLoop {
-    var requestIDs: RequestIDGenerator {
-        local(ObjectIdentifier(RequestIDGenerator.self)) { RequestIDGenerator() }
-    }
-
-    var metricCache: LoopMetricCache {
-        local(ObjectIdentifier(LoopMetricCache.self)) { LoopMetricCache() }
-    }
-}

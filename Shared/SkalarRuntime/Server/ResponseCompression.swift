@@ -6,12 +6,13 @@ struct ResponseCompression: Sendable {
     /// be worth its CPU, and tiny bodies can even grow.
     static let minimumBytes = 1024
 
-    func apply(to response: inout Response, acceptEncoding: String?, method: HTTPRequest.Method) {
-        guard let contentType = response.headers[.contentType], Self.isCompressible(contentType) else { return }
+    func apply(to response: inout Response, for request: Request) {
+        // Below the threshold a response never varies by Accept-Encoding, so it needs no Vary either.
+        guard response.body.count >= Self.minimumBytes, let contentType = response.headers[.contentType],
+              Self.isCompressible(contentType) else { return }
         response.headers[.vary] = "Accept-Encoding"
-        guard method != .head, response.body.count >= Self.minimumBytes,
-              response.headers[.contentEncoding] == nil,
-              let acceptEncoding, Self.acceptsGzip(acceptEncoding),
+        guard request.method != .head, response.headers[.contentEncoding] == nil,
+              let acceptEncoding = request.headers[.acceptEncoding], Self.acceptsGzip(acceptEncoding),
               let compressed = Gzip.compress(response.body), compressed.count < response.body.count
         else { return }
         response.body = compressed
@@ -19,9 +20,15 @@ struct ResponseCompression: Sendable {
     }
 
     static func isCompressible(_ contentType: String) -> Bool {
-        let type = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
-        return type.hasPrefix("text/") || type == "application/json" || type == "application/javascript"
-            || type == "image/svg+xml" || type == "application/xml"
+        var mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        while mediaType.last == UInt8(ascii: " ") { mediaType = mediaType.dropLast() }
+        func matches(_ candidate: StaticString, prefixOnly: Bool = false) -> Bool {
+            let expected = UnsafeBufferPointer(start: candidate.utf8Start, count: candidate.utf8CodeUnitCount)
+            guard prefixOnly ? mediaType.count >= expected.count : mediaType.count == expected.count else { return false }
+            return zip(mediaType, expected).allSatisfy { $0 | 0x20 == $1 | 0x20 }
+        }
+        return matches("text/", prefixOnly: true) || matches("application/json") || matches("application/javascript")
+            || matches("image/svg+xml") || matches("application/xml")
     }
 
     /// True when `gzip` (or `*`) is listed without `q=0`.

@@ -31,22 +31,23 @@ final class RequestIDGenerator {
     func makeID() -> String {
         let high = (next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
         let low = (next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        var bytes = [UInt8](repeating: 0, count: 36)
-        var index = 0
-        for (word, shiftStart) in [(high, 60), (low, 60)] {
-            var shift = shiftStart
-            while shift >= 0 {
-                if index == 8 || index == 13 || index == 18 || index == 23 {
-                    bytes[index] = UInt8(ascii: "-")
+        return String(unsafeUninitializedCapacity: 36) { bytes in
+            var index = 0
+            func writeHex(_ word: UInt64) {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    if index == 8 || index == 13 || index == 18 || index == 23 {
+                        bytes[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    let nibble = UInt8(truncatingIfNeeded: word >> UInt64(shift)) & 0xF
+                    bytes[index] = nibble < 10 ? nibble + 48 : nibble + 87
                     index += 1
                 }
-                let nibble = UInt8((word >> UInt64(shift)) & 0xF)
-                bytes[index] = nibble < 10 ? nibble + 48 : nibble + 87
-                index += 1
-                shift -= 4
             }
+            writeHex(high)
+            writeHex(low)
+            return index
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func rotate(_ value: UInt64, _ count: UInt64) -> UInt64 {
