@@ -80,6 +80,12 @@ import Testing
         #expect(error.description == #"invalid PORT="x": expected an integer"#)
     }
 
+    @Test func rfc3339Timestamps() {
+        #expect(WallClock.rfc3339(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(WallClock.rfc3339(milliseconds: 1_795_711_489_257) == "2026-11-26T16:44:49.257Z")
+        #expect(WallClock.rfc3339(milliseconds: 951_782_400_005) == "2000-02-29T00:00:00.005Z")
+    }
+
     @Test func gzipRoundTripIsSmaller() throws {
         let input = Array(String(repeating: "skalar ", count: 500).utf8)
         let compressed = try #require(Gzip.compress(input))

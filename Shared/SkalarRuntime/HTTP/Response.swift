@@ -16,7 +16,7 @@ public struct Response: Sendable {
     public static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: Array(value.serialized.utf8))
+        return Response(status: status, headers: headers, body: value.serializedBytes)
     }
 
     /// A plain-text response.

@@ -32,9 +32,9 @@ public struct StructuredLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         var line = format == .json
             ? jsonLine(level: event.level, message: "\(event.message)", metadata: merged)
-            : textLine(level: event.level, message: "\(event.message)", metadata: merged)
-        line += "\n"
-        line.withUTF8 { bytes in
+            : Array(textLine(level: event.level, message: "\(event.message)", metadata: merged).utf8)
+        line.append(UInt8(ascii: "\n"))
+        line.withUnsafeBufferPointer { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
@@ -44,20 +44,22 @@ public struct StructuredLogHandler: LogHandler {
         }
     }
 
-    private func jsonLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
-        var out = "{\"time\":\"\(WallClock.rfc3339Milliseconds())\",\"level\":\"\(level.rawValue)\",\"message\":"
+    private func jsonLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: "{\"time\":\"\(WallClock.rfc3339Milliseconds())\",\"level\":\"\(level.rawValue)\",\"message\":".utf8)
         JSONValue.writeString(message, into: &out)
-        out += ",\"service\":"
+        out.append(contentsOf: ",\"service\":".utf8)
         JSONValue.writeString(service, into: &out)
-        out += ",\"version\":"
+        out.append(contentsOf: ",\"version\":".utf8)
         JSONValue.writeString(version, into: &out)
         for key in metadata.keys.sorted() {
-            out += ","
+            out.append(UInt8(ascii: ","))
             JSONValue.writeString(key, into: &out)
-            out += ":"
+            out.append(UInt8(ascii: ":"))
             Self.json(metadata[key]!).write(into: &out)
         }
-        out += "}"
+        out.append(UInt8(ascii: "}"))
         return out
     }
 
