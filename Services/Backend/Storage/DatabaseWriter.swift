@@ -20,6 +20,8 @@ final class DatabaseWriter: @unchecked Sendable {
     static let maximumBatch = 256
 
     private let pending = Mutex<[Job]>([])
+    /// When the running transaction began (monotonic ns), 0 while idle.
+    private let batchStartedAt = Atomic<UInt64>(0)
     private let wakeup = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
     private var connection: SQLiteConnection?
     private let onCommit: @Sendable (Double) -> Void
@@ -60,9 +62,12 @@ final class DatabaseWriter: @unchecked Sendable {
         }
     }
 
-    /// How long the oldest queued write has waited, in nanoseconds; 0 when none waits.
+    /// How long the oldest unfinished write has waited, queued or in the running transaction; 0 when none.
     var oldestWaitNanos: UInt64 {
-        guard let oldest = pending.withLock({ $0.first?.enqueuedAt }) else { return 0 }
+        let running = batchStartedAt.load(ordering: .relaxed)
+        let queued: UInt64? = pending.withLock { $0.first?.enqueuedAt }
+        let candidates = [running == 0 ? nil : running, queued].compactMap { $0 }
+        guard let oldest = candidates.min() else { return 0 }
         return MonotonicClock.nanoseconds() - oldest
     }
 
@@ -88,6 +93,8 @@ final class DatabaseWriter: @unchecked Sendable {
     private func commit(_ jobs: [Job]) {
         guard let connection else { return }
         let start = MonotonicClock.nanoseconds()
+        batchStartedAt.store(jobs.map(\.enqueuedAt).min() ?? start, ordering: .relaxed)
+        defer { batchStartedAt.store(0, ordering: .relaxed) }
         var results: [Result<any Sendable, any Error>] = []
         do {
             try connection.run("BEGIN IMMEDIATE")

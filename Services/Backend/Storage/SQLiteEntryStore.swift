@@ -12,8 +12,10 @@ import Synchronization
 final class SQLiteEntryStore: EntryStore {
     /// A readiness check slower than this fails: a database that slow is as bad as a broken one.
     static let readinessBudgetNanos: UInt64 = 250_000_000
-    /// Writes queued longer than this mean the writer is stuck (for example another process holds the lock).
-    static let writeStallNanos: UInt64 = 5_000_000_000
+    /// A write unfinished after this long means the writer is stuck (another process holds the lock, the
+    /// disk hangs); readiness fails until writes flow again. Well below the busy timeout, so the pod leaves
+    /// rotation before clients see `database_busy`.
+    static let writeStallNanos: UInt64 = 2_000_000_000
     static let busyTimeoutMilliseconds: Int32 = 5000
 
     let path: String
