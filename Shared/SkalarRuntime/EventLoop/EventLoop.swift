@@ -72,6 +72,11 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         return Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
     }
 
+    /// A random version-4 UUID from this loop's generator (no system call, no lock); call on this loop.
+    public func makeUUID() -> String {
+        requestIDs.makeID()
+    }
+
     /// Whether the caller runs on this loop's thread.
     public var inEventLoop: Bool {
         threadID.load(ordering: .relaxed) == UInt(pthread_self())

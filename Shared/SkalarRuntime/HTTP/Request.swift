@@ -30,11 +30,6 @@ public struct Request: Sendable {
 
     /// The first value of a query parameter, percent-decoded (`+` as space).
     public func queryItem(_ name: String) -> String? {
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = PercentDecoding.decode(parts[0], plusAsSpace: true), key == name else { continue }
-            return parts.count > 1 ? PercentDecoding.decode(parts[1], plusAsSpace: true) : ""
-        }
-        return nil
+        URLEncodedForm.firstValue(named: name, in: Substring(query))
     }
 }

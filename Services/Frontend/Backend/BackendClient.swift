@@ -1,0 +1,65 @@
+import HTTPTypes
+import SkalarRuntime
+
+/// The frontend's calls to the backend, each carrying the serving request's trace headers and request id.
+struct BackendClient: Sendable {
+    let client: HTTPClient
+
+    /// A backend response, or the gateway error the frontend answers with when there is none: 504 when the
+    /// backend did not answer within the deadline, 502 when it could not be reached or answered garbage.
+    func send(
+        _ method: HTTPRequest.Method, _ target: String, for incoming: Request, headers: HTTPFields = [:], body: [UInt8] = []
+    ) async throws(HTTPError) -> ClientResponse {
+        do {
+            return try await client.send(
+                method, target, headers: TracePropagation.headers(headers, propagatingFrom: incoming), body: body)
+        } catch .timeout {
+            throw HTTPError(
+                .gatewayTimeout, code: "backend_timeout",
+                message: "the backend did not answer within \(client.timeoutMilliseconds) ms")
+        } catch {
+            throw HTTPError(.badGateway, code: "backend_unavailable", message: "the backend is unavailable (\(error))")
+        }
+    }
+
+    /// The backend's version and pod, from its `/version`.
+    func info(for incoming: Request) async throws(HTTPError) -> BackendInfo {
+        let response = try await send(.get, "/version", for: incoming)
+        guard response.status == 200, let document = try? JSONValue.parse(response.body),
+              let version = document["version"]?.stringValue, let pod = document["pod"]?.stringValue
+        else {
+            throw HTTPError(.badGateway, code: "backend_unavailable", message: "the backend's /version answered \(response.status)")
+        }
+        return BackendInfo(version: version, pod: pod)
+    }
+}
+
+/// Which backend answered.
+struct BackendInfo: Sendable {
+    let version: String
+    let pod: String
+}
+
+/// Runs `body`, keeping its outcome instead of throwing, so two backend calls can run side by side with
+/// `async let` and each failure can be shown on its own.
+func outcome<Value: Sendable>(_ body: () async throws(HTTPError) -> Value) async -> Result<Value, HTTPError> {
+    do {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
+    }
+}
+
+extension HTTPField.Name {
+    /// The backend's version, on every frontend response that needed the backend.
+    static let backendVersion = HTTPField.Name("X-Backend-Version")!
+    /// Marks a backend response replayed for a repeated Idempotency-Key.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+}
+
+extension Response {
+    /// Adds `X-Backend-Version` from a backend response's `X-App-Version`.
+    mutating func noteBackend(_ backend: ClientResponse) {
+        if let version = backend.headers[HTTPField.Name("X-App-Version")!] { headers[.backendVersion] = version }
+    }
+}
