@@ -6,6 +6,7 @@ source scripts/lib/setup.sh
 
 ensure_build_dependencies
 ensure_apt_packages prometheus   # promtool checks the /metrics output
+ensure_apt_packages chromium chromium-driver   # the browser test of the page
 ensure_test_python
 
 swift build --build-tests
