@@ -100,3 +100,33 @@ def test_refused_connection_fails_fast(start_service):
     response, body = service.json("GET", "/api/info")
     assert body["backend"] == {"reachable": False}
     assert time.monotonic() - started < 0.5
+
+
+def test_calls_past_the_pool_bound_wait_for_a_connection(start_service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    upstream = Upstream(lambda index, request: ("delay", 0.2, 200, {"Content-Type": "application/json"}, b'{"items":[]}'))
+    service = start_service("frontend", BACKEND_URL=upstream.url, BACKEND_TIMEOUT_MS=3000, EVENT_LOOPS=1)
+    with ThreadPoolExecutor(100) as pool:
+        statuses = list(pool.map(lambda _: service.request("GET", "/api/entries", timeout=10)[0].status, range(100)))
+    assert statuses == [200] * 100, "calls beyond 64 waited for a connection instead of failing"
+    assert upstream.max_active <= 64, "one loop never holds more than 64 connections to the backend"
+    upstream.close()
+
+
+def test_waiting_for_a_connection_ends_at_the_deadline(start_service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    upstream = Upstream(lambda index, request: ("delay", 1.5, 200, {"Content-Type": "application/json"}, b'{"items":[]}'))
+    service = start_service("frontend", BACKEND_URL=upstream.url, BACKEND_TIMEOUT_MS=600, EVENT_LOOPS=1)
+    def timed_request(_):
+        started = time.monotonic()
+        response, body = service.json("GET", "/api/entries", timeout=10)
+        return response.status, body["error"]["code"], time.monotonic() - started
+
+    with ThreadPoolExecutor(80) as pool:
+        results = list(pool.map(timed_request, range(80)))
+    assert {status for status, _, _ in results} <= {502, 504}
+    assert {code for _, code, _ in results} <= {"backend_timeout", "backend_unavailable"}
+    assert max(seconds for _, _, seconds in results) < 1.2, "waiting in line never outlasts the deadline"
+    upstream.close()

@@ -21,6 +21,8 @@ class Upstream:
         self.port = self.sock.getsockname()[1]
         self.requests: list[dict] = []
         self.connections = 0
+        self.active = 0
+        self.max_active = 0
         self._lock = threading.Lock()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -41,7 +43,16 @@ class Upstream:
                 return
             with self._lock:
                 self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+                self.active += 1
+                self.max_active = max(self.max_active, self.active)
+            threading.Thread(target=self._serve_counted, args=(conn,), daemon=True).start()
+
+    def _serve_counted(self, conn):
+        try:
+            self._serve(conn)
+        finally:
+            with self._lock:
+                self.active -= 1
 
     def _serve(self, conn):
         buffer = b""

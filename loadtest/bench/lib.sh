@@ -5,7 +5,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 seconds=${BENCH_SECONDS:-10}
 starts=${BENCH_STARTS:-5}
-read -ra conns <<<"${BENCH_CONNS:-50 200}"
+read -ra conns <<<"${BENCH_CONNS:-${default_conns:-50 200}}"
 server_cpu=${SERVER_CPU:-0}
 load_cpu=${LOAD_CPU:-1}
 out=$root/.build-bench   # gitignored; keeps compiled helpers and raw wrk output for a look afterwards

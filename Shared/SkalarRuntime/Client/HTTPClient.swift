@@ -65,7 +65,7 @@ public final class HTTPClient: Sendable {
             let elapsed = Int((MonotonicClock.nanoseconds() - start) / 1_000_000)
             let remaining = timeoutMilliseconds - elapsed
             guard remaining > 0 else { return .failure(.timeout) }
-            guard let connection = pool.acquire() else { return .failure(.poolExhausted) }
+            guard let connection = await pool.acquire(waitingAtMost: remaining) else { return .failure(.poolExhausted) }
             do {
                 let response = try await withCheckedThrowingContinuation { continuation in
                     ClientCall(continuation).start(

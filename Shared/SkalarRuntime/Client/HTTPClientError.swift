@@ -8,7 +8,7 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case timeout
     /// The peer's response was not valid HTTP, or larger than the client accepts.
     case invalidResponse
-    /// Every pooled connection of this loop is busy.
+    /// Every pooled connection of this loop stayed busy until the deadline (or a new one could not be made).
     case poolExhausted
 
     /// The `error_type` label of the client error metric.
