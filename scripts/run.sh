@@ -36,9 +36,10 @@ done
 cat <<URLS
 
   Skalar is running (Ctrl-C stops both services):
-    frontend   http://127.0.0.1:8080/api/info     admin http://127.0.0.1:9090/faults
-    backend    http://127.0.0.1:8081/version      admin http://127.0.0.1:9091/faults
-    probes     /healthz  /readyz      metrics  /metrics      on either port
+    guestbook  http://127.0.0.1:8080/                            (the page; also /api/entries, /api/info)
+    backend    http://127.0.0.1:8081/api/v1/entries
+    admin      http://127.0.0.1:9090/faults   http://127.0.0.1:9091/faults   (frontend, backend)
+    probes     /healthz  /readyz  /metrics  /version   on ports 8080 and 8081
 
 URLS
 wait "${pids[@]}"
