@@ -18,18 +18,21 @@ let buildInfoDefines: [CSetting] = [
 //                                      health, faults and graceful shutdown; knows nothing of either service
 //   Shared/SkalarSQLite                a thin libsqlite3 wrapper: connections, cached statements, migrations
 //   Services/Frontend, Services/Backend  thin executables: routes, domain and storage
+//   loadtest/loadgen                   the load generator, on the runtime's event loops and HTTP client
 let package = Package(
     name: "Skalar",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "frontend", targets: ["Frontend"]),
         .executable(name: "backend", targets: ["Backend"]),
+        .executable(name: "loadgen", targets: ["Loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
@@ -84,6 +87,16 @@ let package = Package(
             name: "Backend",
             dependencies: ["SkalarRuntime", "SkalarSQLite"],
             path: "Services/Backend"
+        ),
+        .executableTarget(
+            name: "Loadgen",
+            dependencies: ["SkalarRuntime", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "loadtest/loadgen"
+        ),
+        .testTarget(
+            name: "LoadgenTests",
+            dependencies: ["Loadgen"],
+            path: "Tests/LoadgenTests"
         ),
         .testTarget(
             name: "SkalarRuntimeTests",

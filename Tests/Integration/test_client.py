@@ -88,7 +88,7 @@ def test_retry_happens_only_once(start_service):
     response, body = service.json("GET", "/api/info")
     assert body["backend"] == {"reachable": False}
     assert len(upstream.requests) == 2
-    assert 'error_type="connection_failed"} 1' in service.metrics()
+    assert 'error_type="reset"} 1' in service.metrics()
     upstream.close()
 
 

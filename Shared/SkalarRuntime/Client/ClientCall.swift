@@ -28,7 +28,7 @@ final class ClientCall {
         let context = Unmanaged.passRetained(self).toOpaque()
         guard let request = evhttp_request_new(clientResponseCallback, context) else {
             Unmanaged<ClientCall>.fromOpaque(context).release()
-            finish(.failure(HTTPClientError.connectionFailed))
+            finish(.failure(HTTPClientError.connectFailed))
             return
         }
         self.request = request
@@ -49,7 +49,7 @@ final class ClientCall {
             // evhttp did not take the request and will not call back.
             releasedByLibevent = true
             self.request = nil
-            finish(.failure(HTTPClientError.connectionFailed))
+            finish(.failure(HTTPClientError.connectFailed))
             Unmanaged<ClientCall>.fromOpaque(context).release()
         }
     }
@@ -62,7 +62,9 @@ final class ClientCall {
         releasedByLibevent = true
         request = nil
         guard let response, evhttp_request_get_response_code(response) != 0 else {
-            finish(.failure(Self.clientError(for: lastError)))
+            // A failed connect calls back with the request and no error callback; every other failure
+            // reports its kind through the error callback first.
+            finish(.failure(lastError.map(Self.clientError) ?? .connectFailed))
             return
         }
         // evhttp frees the response when this callback returns, so everything is copied now.
@@ -103,12 +105,12 @@ final class ClientCall {
         continuation.resume(with: result)
     }
 
-    /// Whether the connection failed in a way that says nothing reached the server's application.
-    static func clientError(for error: evhttp_request_error?) -> HTTPClientError {
+    /// The client error for an evhttp error callback's kind.
+    static func clientError(for error: evhttp_request_error) -> HTTPClientError {
         switch error {
         case EVREQ_HTTP_TIMEOUT: return .timeout
         case EVREQ_HTTP_INVALID_HEADER, EVREQ_HTTP_DATA_TOO_LONG: return .invalidResponse
-        default: return .connectionFailed
+        default: return .connectionClosed
         }
     }
 }

@@ -19,16 +19,20 @@ public final class HTTPClient: Sendable {
 
     public let endpoint: HTTPEndpoint
     public let timeoutMilliseconds: Int
+    /// Whether a connection-level failure of a repeatable request is retried once. A load generator turns
+    /// this off: it must count every failure, not hide it.
+    public let retriesConnectionFailures: Bool
     private let limits: Limits
     private let loops: EventLoopGroup
     private let metrics: ServiceMetrics?
 
     public init(
         endpoint: HTTPEndpoint, timeoutMilliseconds: Int, loops: EventLoopGroup, metrics: ServiceMetrics?,
-        limits: Limits = Limits()
+        limits: Limits = Limits(), retriesConnectionFailures: Bool = true
     ) {
         self.endpoint = endpoint
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.retriesConnectionFailures = retriesConnectionFailures
         self.loops = loops
         self.metrics = metrics
         self.limits = limits
@@ -77,8 +81,8 @@ public final class HTTPClient: Sendable {
                 return .success(response)
             } catch {
                 pool.release(connection, reusable: false)
-                let failure = error as? HTTPClientError ?? .connectionFailed
-                if failure == .connectionFailed, retryable, attempt == 0 {
+                let failure = error as? HTTPClientError ?? .connectionClosed
+                if failure.isConnectionLevel, retryable, retriesConnectionFailures, attempt == 0 {
                     attempt += 1
                     continue
                 }

@@ -11,7 +11,8 @@ public final class EventLoopGroup: Sendable {
     }
 
     /// Starts every loop's thread; set-up done on the bases before this call is visible to the loops.
-    func start() {
+    /// `Service.run()` does this for services; other programs (the load generator) call it themselves.
+    public func start() {
         for loop in loops { loop.start() }
     }
 

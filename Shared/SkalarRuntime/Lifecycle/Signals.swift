@@ -2,7 +2,7 @@ import Glibc
 
 /// SIGTERM and SIGINT, blocked in every thread and taken synchronously by the main thread, so no code
 /// ever runs inside a signal handler.
-enum ShutdownSignals {
+public enum ShutdownSignals {
     private static var set: sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
@@ -13,14 +13,14 @@ enum ShutdownSignals {
 
     /// Blocks the shutdown signals; call before any thread starts so that every thread inherits the mask.
     /// Also ignores SIGPIPE: a peer that closes early must give EPIPE, not kill the process.
-    static func block() {
+    public static func block() {
         var mask = set
         pthread_sigmask(SIG_BLOCK, &mask, nil)
         signal(SIGPIPE, SIG_IGN)
     }
 
     /// Waits up to `milliseconds` (forever when nil) for a shutdown signal; returns it, or nil on timeout.
-    static func wait(milliseconds: Int?) -> Int32? {
+    public static func wait(milliseconds: Int?) -> Int32? {
         var mask = set
         guard let milliseconds else {
             var signal: Int32 = 0
@@ -36,7 +36,7 @@ enum ShutdownSignals {
         }
     }
 
-    static func name(_ signal: Int32) -> String {
+    public static func name(_ signal: Int32) -> String {
         signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "signal \(signal)"
     }
 }

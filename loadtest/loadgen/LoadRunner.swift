@@ -1,0 +1,159 @@
+import HTTPTypes
+import SkalarRuntime
+import Synchronization
+
+/// Drives the load on the event loops: closed-loop workers, or an open-loop schedule per loop, and
+/// records every outcome in that loop's stats.
+final class LoadRunner: Sendable {
+    let plan: LoadPlan
+    let loops: EventLoopGroup
+    let stats: [LoopStats]
+    private let clients: [HTTPClient]
+    private let picker: ScenarioPicker
+    private let issued = Atomic<Int>(0)
+    private let inFlight = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let startNanos = Atomic<UInt64>(0)
+    private static let versionHeaderNames = LoadPlan.versionHeaders.map { HTTPField.Name($0)! }
+
+    init(plan: LoadPlan) {
+        self.plan = plan
+        loops = EventLoopGroup(count: plan.eventLoops)
+        stats = loops.loops.map { _ in LoopStats() }
+        var limits = HTTPClient.Limits()
+        limits.maxConnectionsPerLoop = max(1, (plan.connections + plan.eventLoops - 1) / plan.eventLoops)
+        limits.maxIdlePerLoop = limits.maxConnectionsPerLoop
+        let loops = self.loops
+        clients = plan.targets.map { target in
+            HTTPClient(
+                endpoint: target.endpoint, timeoutMilliseconds: plan.timeoutMilliseconds, loops: loops, metrics: nil,
+                limits: limits, retriesConnectionFailures: false)
+        }
+        picker = ScenarioPicker(plan.scenarios)
+        loops.start()
+    }
+
+    /// Nanoseconds since the load started.
+    var elapsedNanos: UInt64 {
+        let start = startNanos.load(ordering: .relaxed)
+        return start == 0 ? 0 : MonotonicClock.nanoseconds() - start
+    }
+
+    /// True once no more requests will be sent and none is in flight.
+    var isFinished: Bool { stopping.load(ordering: .acquiring) && inFlight.load(ordering: .acquiring) == 0 }
+    var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
+    /// True once no more requests will be sent.
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    /// Stops sending; requests in flight still finish (within the request timeout).
+    func stop() { stopping.store(true, ordering: .releasing) }
+
+    /// Polls each target until it answers 2xx, or the time runs out.
+    func waitUntilReady(seconds: Double) async -> Bool {
+        let deadline = MonotonicClock.nanoseconds() + UInt64(seconds * 1e9)
+        let probe = plan.scenarios.first { $0.method == .get }?.path ?? "/"
+        for client in clients {
+            while true {
+                if let response = try? await client.send(.get, probe, headers: plan.headers), (200..<300).contains(response.status) { break }
+                if MonotonicClock.nanoseconds() > deadline { return false }
+                await loops.loops[0].sleep(milliseconds: 500)
+            }
+        }
+        return true
+    }
+
+    func start() {
+        startNanos.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
+        for loop in loops.loops {
+            switch plan.mode {
+            case .closed:
+                let workers = plan.connections / loops.loops.count + (loop.index < plan.connections % loops.loops.count ? 1 : 0)
+                for _ in 0..<workers {
+                    Task(executorPreference: loop) {
+                        while let number = self.claim() {
+                            await self.send(number, intendedAt: MonotonicClock.nanoseconds(), on: loop)
+                        }
+                    }
+                }
+            case let .open(shape):
+                Task(executorPreference: loop) { await self.schedule(shape, on: loop) }
+            }
+        }
+    }
+
+    /// The next request number, or nil when the run is over (stopped, past its duration or its count).
+    private func claim() -> Int? {
+        guard !stopping.load(ordering: .relaxed) else { return nil }
+        if let duration = plan.durationSeconds, Double(elapsedNanos) / 1e9 >= duration {
+            stop()
+            return nil
+        }
+        let number = issued.add(1, ordering: .relaxed).oldValue
+        if let limit = plan.requestLimit, number >= limit {
+            stop()
+            return nil
+        }
+        inFlight.add(1, ordering: .relaxed)
+        return number
+    }
+
+    /// This loop's share of the open-loop schedule. Each request has an exact intended send time; a loop
+    /// that falls behind sends late requests at once, and their latency still counts from the intended time,
+    /// so a stall shows in the percentiles instead of hiding (no coordinated omission).
+    private func schedule(_ shape: LoadShape, on loop: EventLoop) async {
+        let share = 1.0 / Double(loops.loops.count)
+        let start = startNanos.load(ordering: .relaxed)
+        // Loops start a fraction of an interval apart, so their requests interleave.
+        var dueSeconds = Double(loop.index) / Double(loops.loops.count) / max(shape.rate(at: 0) * share, 1)
+        while !stopping.load(ordering: .relaxed) {
+            let nowSeconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
+            while dueSeconds <= nowSeconds {
+                let rate = shape.rate(at: dueSeconds) * share
+                guard rate > 0 else {
+                    dueSeconds += 0.001
+                    continue
+                }
+                if let duration = plan.durationSeconds, dueSeconds >= duration {
+                    stop()
+                    return
+                }
+                guard let number = claim() else { return }
+                let intended = start + UInt64(dueSeconds * 1e9)
+                Task(executorPreference: loop) { await self.send(number, intendedAt: intended, on: loop) }
+                dueSeconds += 1 / rate
+            }
+            await loop.sleep(milliseconds: 1)
+        }
+    }
+
+    private func send(_ number: Int, intendedAt intended: UInt64, on loop: EventLoop) async {
+        defer { inFlight.subtract(1, ordering: .releasing) }
+        let client = clients[number % clients.count]
+        let scenario = plan.scenarios[picker.scenarioIndex(for: number)]
+        var headers = plan.headers
+        var body: [UInt8] = []
+        switch scenario.body {
+        case .none: break
+        case .newEntry:
+            headers[.contentType] = "application/json"
+            headers[.idempotencyKey] = loop.makeUUID()
+            body = Array(#"{"author":"loadgen","message":"Entry \#(number) from the Skalar load generator."}"#.utf8)
+        case let .fixed(text):
+            headers[.contentType] = headers[.contentType] ?? "application/json"
+            body = Array(text.utf8)
+        }
+        let stats = self.stats[loop.index]
+        do {
+            let response = try await client.send(scenario.method, scenario.path, headers: headers, body: body)
+            let micros = (MonotonicClock.nanoseconds() - intended) / 1000
+            var versions: [(header: String, value: String)] = []
+            for (header, name) in zip(LoadPlan.versionHeaders, LoadRunner.versionHeaderNames) {
+                if let value = response.headers[name] { versions.append((header, value)) }
+            }
+            stats.record(status: response.status, latencyMicros: micros, versions: versions)
+        } catch {
+            // Waiting for a free connection past the timeout is, to the caller, a timeout.
+            stats.record(error: error == .poolExhausted ? "timeout" : error.kind)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Glibc
+import SkalarRuntime
+import Synchronization
+
+/// The once-a-second line on standard error: elapsed, rate, p50/p99 of the last second, errors so far,
+/// and the version split so far.
+struct ProgressPrinter {
+    let enabled: Bool
+
+    func report(elapsed: Double, runner: LoadRunner) {
+        let interval = runner.stats.reduce(into: Tally()) { $0.add($1.takeInterval()) }
+        guard enabled else { return }
+        let total = runner.stats.reduce(into: Tally()) { $0.add($1.total) }
+        let p50 = interval.latency.totalCount == 0 ? 0 : Double(interval.latency.valueAtPercentile(50)) / 1000
+        let p99 = interval.latency.totalCount == 0 ? 0 : Double(interval.latency.valueAtPercentile(99)) / 1000
+        let versions = total.versions["X-App-Version"] ?? [:]
+        let sum = versions.values.reduce(0, +)
+        let split = versions.sorted { $0.key < $1.key }
+            .map { "\($0.key) \(Report.number(Double($0.value) * 100 / Double(max(sum, 1))))%" }.joined(separator: " ")
+        line("[\(Report.number(elapsed.rounded()))s] \(interval.completed) req/s  p50 \(Report.number(p50)) ms  p99 \(Report.number(p99)) ms  errors \(total.failures)  \(split)")
+    }
+
+    func line(_ text: String) {
+        let output = text + "\n"
+        output.withCString { _ = Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+    }
+}
+
+/// Runs async work from the main thread and waits for it; used before the load starts.
+enum Blocking {
+    static func wait<Result: Sendable>(_ work: @escaping @Sendable () async -> Result) -> Result {
+        let box = ResultBox<Result>()
+        Task { box.set(await work()) }
+        while true {
+            if let value = box.get() { return value }
+            usleep(10_000)
+        }
+    }
+}
+
+private final class ResultBox<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+    func set(_ new: Value) { value.withLock { $0 = new } }
+    func get() -> Value? { value.withLock { $0 } }
+}

@@ -1,0 +1,3 @@
+import SkalarRuntime
+
+LoadgenCommand.runAsMain()
