@@ -4,12 +4,15 @@ import SkalarRuntime
 /// The backend: the guestbook's JSON API over SQLite.
 struct BackendCommand: ServiceCommand {
     static let configuration = CommandConfiguration(
-        commandName: "backend", abstract: "Skalar backend: the guestbook's JSON API over SQLite.")
+        commandName: "backend", abstract: "Skalar backend: the guestbook's JSON API over SQLite.",
+        discussion: "`backend healthcheck` asks a running backend's /healthz on 127.0.0.1:$PORT and exits 0 or 1.")
 
     /// How often expired idempotency keys are purged.
     static let purgeIntervalMilliseconds = 10 * 60 * 1000
     /// How long to wait before opening a database that could not be opened again.
     static let reopenDelayMilliseconds = 1000
+
+    static let defaultHealthcheckPort: Int? = 8081
 
     @OptionGroup var common: CommonOptions
     @Option(help: "SQLite database file; its directory must exist and be writable (DATABASE_PATH).") var databasePath: String?

@@ -3,7 +3,10 @@ import SkalarRuntime
 /// The frontend: the stateless web tier in front of the backend.
 struct FrontendCommand: ServiceCommand {
     static let configuration = CommandConfiguration(
-        commandName: "frontend", abstract: "Skalar frontend: the web page and JSON API, backed by the backend.")
+        commandName: "frontend", abstract: "Skalar frontend: the web page and JSON API, backed by the backend.",
+        discussion: "`frontend healthcheck` asks a running frontend's /healthz on 127.0.0.1:$PORT and exits 0 or 1.")
+
+    static let defaultHealthcheckPort: Int? = 8080
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Base URL of the backend (BACKEND_URL, default http://127.0.0.1:8081).") var backendURL: String?

@@ -152,3 +152,18 @@ def test_event_loops_and_access_log(start_service):
     assert entry["message"] == "request" and entry["method"] == "GET" and entry["status"] == 404
     assert entry["route"] == "unmatched" and isinstance(entry["duration_ms"], float)
     assert entry["level"] == "info" and entry["version"] == "dev" and "time" in entry
+
+
+@pytest.mark.parametrize("binary", SERVICES)
+def test_healthcheck_subcommand(start_service, binary):
+    import os
+
+    from conftest import BIN_DIR, free_port
+
+    service = start_service(binary)
+    env = {"PATH": os.environ.get("PATH", ""), "PORT": str(service.port)}
+    assert subprocess.run([str(BIN_DIR / binary), "healthcheck"], env=env, timeout=5).returncode == 0
+    service.admin("POST", "/healthz/disable")
+    assert subprocess.run([str(BIN_DIR / binary), "healthcheck"], env=env, timeout=5).returncode == 1
+    env["PORT"] = str(free_port())
+    assert subprocess.run([str(BIN_DIR / binary), "healthcheck"], env=env, timeout=5).returncode == 1

@@ -4,6 +4,8 @@ import SkalarRuntime
 
 /// `loadgen`: puts traffic on Skalar and tells what happened, by version.
 struct LoadgenCommand: ServiceCommand {
+    static let defaultHealthcheckPort: Int? = nil
+
     static let configuration = CommandConfiguration(
         commandName: "loadgen",
         abstract: "Load generator for Skalar: latency percentiles, status and error counts, and which version answered.",

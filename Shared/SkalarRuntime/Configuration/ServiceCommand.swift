@@ -2,7 +2,10 @@
 import Glibc
 
 /// A service's command line: its options, and `run()` that serves until shutdown.
-public protocol ServiceCommand: ParsableCommand {}
+public protocol ServiceCommand: ParsableCommand {
+    /// The main listener's default port, for `<command> healthcheck`; nil for commands that serve nothing.
+    static var defaultHealthcheckPort: Int? { get }
+}
 
 /// A failure to start that is not a bad setting, such as a port already in use. Exits with status 1.
 public struct StartupError: Error, CustomStringConvertible {
@@ -18,6 +21,9 @@ extension ServiceCommand {
     /// prints one line on standard error and exits with status 2; `--help` prints help and exits 0.
     public static func runAsMain() -> Never {
         do {
+            if CommandLine.arguments.dropFirst().first == "healthcheck", let port = defaultHealthcheckPort {
+                HealthcheckCommand.run(defaultPort: port)
+            }
             var command = try parseAsRoot()
             try command.run()
             Glibc.exit(0)
