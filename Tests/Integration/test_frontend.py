@@ -143,3 +143,12 @@ def test_cpu_work_burns_the_asked_cpu_time(start_service):
     for _ in range(25):
         frontend.request("GET", "/healthz")
     assert cpu_seconds() - before < 0.1, "probes do no synthetic work"
+
+
+def test_both_services_log_the_same_request_id(stack):
+    frontend, backend = stack
+    frontend.request("GET", "/api/entries", headers={"X-Request-Id": "one-id-two-logs"})
+    assert wait_until(lambda: any(line.get("request_id") == "one-id-two-logs" for line in backend.lines))
+    assert wait_until(lambda: any(line.get("request_id") == "one-id-two-logs" for line in frontend.lines))
+    backend_line = next(line for line in backend.lines if line.get("request_id") == "one-id-two-logs")
+    assert backend_line["route"] == "/api/v1/entries" and backend_line["service"] == "backend"
