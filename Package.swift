@@ -93,6 +93,12 @@ let package = Package(
             dependencies: ["SkalarRuntime", .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "loadtest/loadgen"
         ),
+        .executableTarget(
+            name: "SkalarFuzz",
+            dependencies: ["SkalarRuntime", .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Tests/Fuzz",
+            exclude: ["corpus"]
+        ),
         .testTarget(
             name: "LoadgenTests",
             dependencies: ["Loadgen"],

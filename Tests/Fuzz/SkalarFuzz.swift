@@ -1,0 +1,109 @@
+import Glibc
+import HTTPTypes
+
+@testable import SkalarRuntime
+
+/// Fuzz targets for the code that reads untrusted input. Built with `-sanitize=fuzzer -DFUZZING`
+/// (scripts/fuzz.sh), the binary runs libFuzzer: `FUZZ_TARGET` picks which input reader it drives. Built
+/// plainly, it replays the inputs named on its command line, so an input that once crashed stays a test.
+enum FuzzTarget: String, CaseIterable {
+    case json, router, form, headers, faults
+
+    static var current: FuzzTarget {
+        guard let name = getenv("FUZZ_TARGET").map({ String(cString: $0) }), let target = FuzzTarget(rawValue: name) else {
+            fatalError("set FUZZ_TARGET to one of \(FuzzTarget.allCases.map(\.rawValue))")
+        }
+        return target
+    }
+
+    func run(_ bytes: [UInt8]) {
+        switch self {
+        case .json:
+            // Whatever parses must serialise to something that parses to the same value.
+            if let value = try? JSONValue.parse(bytes) {
+                let again = try? JSONValue.parse(value.serializedBytes)
+                precondition(again == value, "JSON round trip changed the value")
+            }
+        case .router:
+            let path = String(decoding: bytes, as: UTF8.self)
+            for method in [HTTPRequest.Method.get, .post, .delete] {
+                if case let .found(route, parameters) = fuzzRouter.match(method: method, path: path) {
+                    precondition(route.pattern.hasPrefix("/"), "matched a route without a pattern")
+                    for value in parameters.values { precondition(!value.isEmpty, "empty path parameter") }
+                }
+            }
+        case .form:
+            let text = Substring(String(decoding: bytes, as: UTF8.self))
+            if let fields = URLEncodedForm.fields(text) {
+                for field in fields { _ = URLEncodedForm.firstValue(named: field.name, in: text) }
+            }
+            _ = PercentDecoding.decode(text, plusAsSpace: true)
+        case .headers:
+            let value = String(decoding: bytes, as: UTF8.self)
+            _ = ResponseCompression.acceptsGzip(value)
+            _ = ResponseCompression.isCompressible(value)
+            _ = RequestIDGenerator.isAcceptable(value)
+            _ = HTTPEndpoint(url: value)
+        case .faults:
+            if let settings = try? FaultSettings.parse(bytes, current: .none) {
+                precondition((0...1).contains(settings.errorRate), "accepted an error rate out of range")
+                precondition((0...FaultSettings.maximumDelayMilliseconds).contains(settings.delayMilliseconds), "accepted a delay out of range")
+            }
+        }
+    }
+}
+
+/// Routes shaped like the services' own: literals, parameters, and both at one level.
+let fuzzRouter: Router = {
+    let router = Router()
+    for pattern in ["/", "/healthz", "/api/v1/entries", "/api/v1/entries/{id}", "/api/v1/entries/latest", "/delay/{ms}", "/a/{b}/c/{d}"] {
+        router.get(pattern) { _ in Response() }
+    }
+    router.post("/api/v1/entries") { _ in Response() }
+    router.freeze()
+    return router
+}()
+
+@main
+enum SkalarFuzz {
+    static func main() {
+        #if FUZZING
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+        #else
+        replay(CommandLine.arguments.dropFirst())
+        #endif
+    }
+
+    /// Runs each file's bytes through the target once: the regression corpus, without libFuzzer.
+    static func replay(_ paths: ArraySlice<String>) {
+        let target = FuzzTarget.current
+        for path in paths {
+            guard let file = fopen(path, "rb") else { fatalError("cannot open \(path)") }
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while case let count = fread(&buffer, 1, buffer.count, file), count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
+            fclose(file)
+            target.run(bytes)
+        }
+        print("replayed \(paths.count) input(s) through \(target.rawValue)")
+    }
+}
+
+#if FUZZING
+/// The function libFuzzer calls with each input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzTarget.current.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+/// libFuzzer's entry point for programs that keep their own `main`.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+#endif
