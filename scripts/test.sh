@@ -8,7 +8,9 @@ ensure_build_dependencies
 ensure_apt_packages prometheus   # promtool checks the /metrics output
 ensure_apt_packages chromium chromium-driver   # the browser test of the page
 ensure_test_python
+source scripts/lib/chart-tools.sh; run_chart_tests   # the Helm chart: lint, validation, checkov, assertions
 
 swift build --build-tests
 swift test --skip-build
 SKALAR_BIN_DIR="$(swift build --show-bin-path)" .venv-test/bin/pytest -q Tests/Integration "$@"
+scripts/fuzz.sh 100000

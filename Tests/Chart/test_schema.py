@@ -1,0 +1,111 @@
+"""values.schema.json rejects bad values with Helm 3 and Helm 4, and accepts the good ones; it
+describes every key of values.yaml."""
+
+import json
+
+import pytest
+
+import chartlib
+from chartlib import CHART, HELMS, run
+
+BAD = {
+    "canary weight above 100": ["frontend.canary.weight=101"],
+    "canary weight below 0": ["frontend.canary.weight=-1"],
+    "canary weight not a whole number": ["frontend.canary.weight=10.5"],
+    "canary weight as text": ["frontend.canary.weight=ten"],
+    "negative replicas": ["frontend.replicaCount=-1"],
+    "negative canary replicas": ["frontend.canary.replicaCount=-2"],
+    "HPA minimum of zero": ["frontend.autoscaling.minReplicas=0"],
+    "unknown top-level key": ["replicaCount=3"],
+    "misspelt top-level key": ["isito.enabled=false"],
+    "unknown frontend key": ["frontend.replicas=3"],
+    "backend replicas (one writer)": ["backend.replicaCount=2"],
+    "backend autoscaling (one writer)": ["backend.autoscaling.enabled=true"],
+    "CPU_WORK_MS above its range": ["frontend.cpuWorkMs=5000"],
+    "digest of the wrong form": ["frontend.image.digest=latest"],
+    "unknown mTLS mode": ["istio.peerAuthentication.mode=ON"],
+    "duration without a unit": ["istio.frontend.timeout=15"],
+    "resources without limits": ["frontend.resources.limits=null"],
+    "root user": ["podSecurityContext.runAsUser=0"],
+    "HPA target above 100%": ["frontend.autoscaling.targetCPUUtilizationPercentage=150"],
+}
+
+GOOD = {
+    "weight 0": ["frontend.canary.enabled=true", "frontend.canary.weight=0"],
+    "weight 100": ["frontend.canary.enabled=true", "frontend.canary.weight=100"],
+    "zero replicas without the HPA": ["frontend.autoscaling.enabled=false", "frontend.replicaCount=0"],
+    "surge as a percentage": ["frontend.maxSurge=25%"],
+}
+
+
+def template(helm, sets):
+    argv = [HELMS[helm], "template", "my-app", str(CHART)]
+    for item in sets:
+        argv += ["--set", item]
+    return run(argv)
+
+
+@pytest.mark.parametrize("helm", sorted(HELMS))
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_schema_rejects(helm, case):
+    result = template(helm, BAD[case])
+    assert result.returncode != 0, f"{case} was accepted"
+    assert "schema" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("helm", sorted(HELMS))
+@pytest.mark.parametrize("case", sorted(GOOD))
+def test_schema_accepts(helm, case):
+    result = template(helm, GOOD[case])
+    assert result.returncode == 0, result.stderr
+
+
+def schema_paths(node, prefix=""):
+    """Dotted paths of every property the schema declares (following local $refs)."""
+    schema = json.loads((CHART / "values.schema.json").read_text())
+
+    def resolve(n):
+        while "$ref" in n:
+            n = schema["definitions"][n["$ref"].rsplit("/", 1)[1]]
+        return n
+
+    paths = set()
+
+    def walk(n, p):
+        n = resolve(n)
+        for key, child in n.get("properties", {}).items():
+            paths.add(f"{p}{key}")
+            walk(child, f"{p}{key}.")
+
+    walk(node if node else schema, prefix)
+    return paths, schema
+
+
+def test_schema_describes_every_value_and_nothing_else():
+    import values_doc
+
+    declared, schema = schema_paths(None)
+    keys = {k.path for k in values_doc.parse()}
+    # Keys under free-form maps (labels, selectors) are examples, not schema properties.
+    free_form = {"istio.gateway.selector.istio", "grafanaDashboard.labels.grafana_dashboard"}
+    assert keys - free_form <= declared, sorted(keys - free_form - declared)
+    assert declared - keys == {"global"}, sorted(declared - keys)
+
+
+def test_schema_closes_every_object():
+    """additionalProperties: false on every object with declared properties (typos are errors)."""
+    _, schema = schema_paths(None)
+    open_objects = []
+
+    def walk(n, p):
+        if "$ref" in n:
+            return
+        if n.get("properties") and n.get("additionalProperties", True) is not False:
+            open_objects.append(p or "/")
+        for key, child in n.get("properties", {}).items():
+            walk(child, f"{p}.{key}")
+
+    walk(schema, "")
+    for name, definition in schema["definitions"].items():
+        walk(definition, f"#{name}")
+    assert open_objects == []

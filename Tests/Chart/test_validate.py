@@ -1,0 +1,170 @@
+"""Every rendering of the value-file matrix validates: Kubernetes kinds with kubernetes-validate --strict
+against Kubernetes 1.29 and 1.33, Istio and Prometheus Operator kinds with their pydantic models
+(strictly: unknown fields fail), Gateway API kinds with a schema of the fields the chart uses."""
+
+import copy
+
+import jsonschema
+import pytest
+
+import chartlib
+from chartlib import HELM3, HELM4, KUBE_VERSIONS, VALUE_FILES, render
+
+# The Gateway API v1 fields the chart renders (gateway.networking.k8s.io/v1, standard channel). No
+# Python package ships these CRDs' schemas; this keeps unknown or misspelt fields out.
+_META = {"type": "object", "required": ["name", "namespace"], "properties": {
+    "name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 253},
+    "namespace": {"type": "string"}, "labels": {"type": "object"}, "annotations": {"type": "object"}},
+    "additionalProperties": False}
+_DURATION = {"type": "string", "pattern": r"^([0-9]{1,5}(h|m|s|ms)){1,4}$"}
+GATEWAY_API_SCHEMAS = {
+    "Gateway": {"type": "object", "additionalProperties": False,
+                "required": ["apiVersion", "kind", "metadata", "spec"],
+                "properties": {"apiVersion": {"const": "gateway.networking.k8s.io/v1"}, "kind": {"const": "Gateway"},
+                               "metadata": _META,
+                               "spec": {"type": "object", "additionalProperties": False,
+                                        "required": ["gatewayClassName", "listeners"],
+                                        "properties": {
+                                            "gatewayClassName": {"type": "string", "minLength": 1},
+                                            "listeners": {"type": "array", "minItems": 1, "maxItems": 64, "items": {
+                                                "type": "object", "additionalProperties": False,
+                                                "required": ["name", "port", "protocol"],
+                                                "properties": {
+                                                    "name": {"type": "string"}, "hostname": {"type": "string"},
+                                                    "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                                                    "protocol": {"enum": ["HTTP", "HTTPS", "TLS", "TCP", "UDP"]},
+                                                    "allowedRoutes": {"type": "object", "additionalProperties": False,
+                                                                      "properties": {"namespaces": {
+                                                                          "type": "object", "additionalProperties": False,
+                                                                          "properties": {"from": {"enum": ["All", "Same", "Selector"]}}}}}}}}}}}},
+    "HTTPRoute": {"type": "object", "additionalProperties": False,
+                  "required": ["apiVersion", "kind", "metadata", "spec"],
+                  "properties": {"apiVersion": {"const": "gateway.networking.k8s.io/v1"}, "kind": {"const": "HTTPRoute"},
+                                 "metadata": _META,
+                                 "spec": {"type": "object", "additionalProperties": False,
+                                          "properties": {
+                                              "parentRefs": {"type": "array", "minItems": 1, "items": {
+                                                  "type": "object", "required": ["name"], "additionalProperties": False,
+                                                  "properties": {"name": {"type": "string"}, "namespace": {"type": "string"},
+                                                                 "sectionName": {"type": "string"}, "port": {"type": "integer"},
+                                                                 "group": {"type": "string"}, "kind": {"type": "string"}}}},
+                                              "hostnames": {"type": "array", "items": {"type": "string"}},
+                                              "rules": {"type": "array", "minItems": 1, "maxItems": 16, "items": {
+                                                  "type": "object", "additionalProperties": False,
+                                                  "properties": {
+                                                      "matches": {"type": "array", "items": {
+                                                          "type": "object", "additionalProperties": False,
+                                                          "properties": {
+                                                              "path": {"type": "object", "additionalProperties": False,
+                                                                       "properties": {"type": {"enum": ["Exact", "PathPrefix", "RegularExpression"]},
+                                                                                      "value": {"type": "string"}}},
+                                                              "headers": {"type": "array", "items": {
+                                                                  "type": "object", "additionalProperties": False, "required": ["name", "value"],
+                                                                  "properties": {"type": {"enum": ["Exact", "RegularExpression"]},
+                                                                                 "name": {"type": "string"}, "value": {"type": "string"}}}}}}},
+                                                      "backendRefs": {"type": "array", "items": {
+                                                          "type": "object", "additionalProperties": False, "required": ["name", "port"],
+                                                          "properties": {"name": {"type": "string"},
+                                                                         "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                                                                         "weight": {"type": "integer", "minimum": 0, "maximum": 1000000}}}},
+                                                      "timeouts": {"type": "object", "additionalProperties": False,
+                                                                   "properties": {"request": _DURATION, "backendRequest": _DURATION}}}}}}}}},
+}
+
+
+def validate_gateway_api(doc):
+    jsonschema.validate(doc, GATEWAY_API_SCHEMAS[doc["kind"]])
+
+
+def validate_object(doc, kube_version):
+    """Validates one rendered object by the validator that knows its kind; returns the validator's name."""
+    group = doc["apiVersion"].split("/")[0] if "/" in doc["apiVersion"] else ""
+    if group == "gateway.networking.k8s.io":
+        validate_gateway_api(doc)
+        return "gateway-api"
+    if group.endswith("istio.io") or group == "monitoring.coreos.com":
+        chartlib.validate_crd(doc)
+        return "crd-model"
+    chartlib.kubernetes_validate(doc, kube_version)
+    return "kubernetes"
+
+
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
+@pytest.mark.parametrize("values_file", VALUE_FILES)
+def test_rendering_validates(values_file, kube_version):
+    docs = render(values_file, kube_version=kube_version)
+    assert docs, "nothing rendered"
+    failures = []
+    for doc in docs:
+        try:
+            validate_object(doc, kube_version)
+        except Exception as error:  # collect all, report together
+            failures.append(f"{doc['kind']} {doc['metadata']['name']}: {type(error).__name__}: {error}"[:600])
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("values_file", VALUE_FILES)
+def test_helm_4_renders_what_helm_3_renders(values_file):
+    assert render(values_file, helm=HELM4) == render(values_file, helm=HELM3)
+
+
+def test_the_matrix_covers_every_kind_the_chart_can_render():
+    kinds = {(d["apiVersion"], d["kind"]) for f in VALUE_FILES for d in render(f)}
+    expected = {
+        ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("v1", "Service"), ("v1", "ServiceAccount"),
+        ("autoscaling/v2", "HorizontalPodAutoscaler"), ("policy/v1", "PodDisruptionBudget"),
+        ("networking.k8s.io/v1", "NetworkPolicy"), ("batch/v1", "Job"), ("v1", "Pod"), ("v1", "ConfigMap"),
+        ("networking.istio.io/v1", "Gateway"), ("networking.istio.io/v1", "VirtualService"),
+        ("networking.istio.io/v1", "DestinationRule"), ("security.istio.io/v1", "PeerAuthentication"),
+        ("security.istio.io/v1", "AuthorizationPolicy"), ("gateway.networking.k8s.io/v1", "Gateway"),
+        ("gateway.networking.k8s.io/v1", "HTTPRoute"), ("monitoring.coreos.com/v1", "ServiceMonitor"),
+        ("monitoring.coreos.com/v1", "PrometheusRule"),
+    }
+    assert kinds == expected
+
+
+# --- the validators themselves reject what they should ------------------------------------------
+
+def _one(kind, values_file="canary-10.yaml"):
+    return copy.deepcopy(next(d for d in render(values_file) if d["kind"] == kind))
+
+
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
+def test_kubernetes_validate_rejects_an_unknown_field(kube_version):
+    deployment = _one("Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbes"] = {}
+    with pytest.raises(Exception, match="readinessProbes"):
+        chartlib.kubernetes_validate(deployment, kube_version)
+
+
+def test_kubernetes_validate_knows_no_crd():
+    with pytest.raises(chartlib.schema_not_found_error()):
+        chartlib.kubernetes_validate(_one("VirtualService"), "1.33.0")
+
+
+def test_istio_model_rejects_an_unknown_field():
+    virtual_service = _one("VirtualService")
+    virtual_service["spec"]["http"][0]["retry"] = {"attempts": 3}
+    with pytest.raises(ValueError, match="retry: unknown field"):
+        chartlib.validate_crd(virtual_service)
+
+
+def test_istio_model_rejects_a_wrong_type():
+    destination_rule = _one("DestinationRule")
+    destination_rule["spec"]["trafficPolicy"]["outlierDetection"]["interval"] = 10
+    with pytest.raises(Exception, match="interval"):
+        chartlib.validate_crd(destination_rule)
+
+
+def test_istio_model_rejects_an_unknown_enum_value():
+    peer_authentication = _one("PeerAuthentication")
+    peer_authentication["spec"]["mtls"]["mode"] = "STRICTEST"
+    with pytest.raises(Exception, match="mode"):
+        chartlib.validate_crd(peer_authentication)
+
+
+def test_gateway_api_schema_rejects_an_unknown_field():
+    route = copy.deepcopy(next(d for d in render("gateway-api.yaml") if d["kind"] == "HTTPRoute"))
+    route["spec"]["rules"][0]["backendRefs"][0]["weigth"] = 5
+    with pytest.raises(jsonschema.ValidationError):
+        validate_gateway_api(route)
