@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift unit tests, then the integration tests against the real binaries.
+# Runs every test: the Helm chart tests, the Swift unit tests, the integration tests and drills against
+# the real binaries, then bounded fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh

@@ -25,8 +25,9 @@ ensure_build_dependencies() {
 
 # A virtual environment with the Python test tools, in .venv-test.
 ensure_test_python() {
-    if [ ! -x .venv-test/bin/pytest ]; then
+    if [ ! -x .venv-test/bin/python ]; then
         python3 -m venv .venv-test 2>/dev/null || { ensure_apt_packages python3-venv; python3 -m venv .venv-test; }
-        .venv-test/bin/pip install --quiet --disable-pip-version-check -r Tests/Integration/requirements.txt
     fi
+    # Quick when everything is there already; keeps an older venv in step with the requirements.
+    .venv-test/bin/pip install --quiet --disable-pip-version-check -r Tests/Integration/requirements.txt
 }

@@ -1,0 +1,21 @@
+"""The local Envoy mesh drills (loadtest/mesh/drills.py), each a test: rolling update, canary, backend
+restart, crash durability and the HPA input, all on loopback and bounded in time."""
+
+import sys
+
+import pytest
+
+from conftest import BIN_DIR, ROOT
+
+sys.path.insert(0, str(ROOT / "loadtest" / "mesh"))
+import drills  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def binaries(monkeypatch):
+    monkeypatch.setenv("SKALAR_BIN_DIR", str(BIN_DIR))
+
+
+@pytest.mark.parametrize("name", list(drills.DRILLS))
+def test_drill(name, capsys):
+    drills.DRILLS[name]()
