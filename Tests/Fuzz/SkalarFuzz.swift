@@ -1,7 +1,6 @@
 import Glibc
 import HTTPTypes
-
-@testable import SkalarRuntime
+import SkalarRuntime
 
 /// Fuzz targets for the code that reads untrusted input. Built with `-sanitize=fuzzer -DFUZZING`
 /// (scripts/fuzz.sh), the binary runs libFuzzer: `FUZZ_TARGET` picks which input reader it drives. Built
@@ -40,9 +39,9 @@ enum FuzzTarget: String, CaseIterable {
             _ = PercentDecoding.decode(text, plusAsSpace: true)
         case .headers:
             let value = String(decoding: bytes, as: UTF8.self)
-            _ = ResponseCompression.acceptsGzip(value)
-            _ = ResponseCompression.isCompressible(value)
-            _ = RequestIDGenerator.isAcceptable(value)
+            _ = HeaderValues.acceptsGzip(value)
+            _ = HeaderValues.isCompressible(value)
+            _ = HeaderValues.isAcceptableRequestID(value)
             _ = HTTPEndpoint(url: value)
         case .faults:
             if let settings = try? FaultSettings.parse(bytes, current: .none) {
@@ -60,7 +59,6 @@ let fuzzRouter: Router = {
         router.get(pattern) { _ in Response() }
     }
     router.post("/api/v1/entries") { _ in Response() }
-    router.freeze()
     return router
 }()
 

@@ -101,7 +101,7 @@ final class LoopListener: @unchecked Sendable {
         let body = length == 0 ? [] : [UInt8](unsafeUninitializedCapacity: length) { bytes, count in
             count = max(0, evbuffer_copyout(buffer, bytes.baseAddress, length))
         }
-        let id = headers[.requestID].flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.makeID()
+        let id = headers[.requestID].flatMap { HeaderValues.isAcceptableRequestID($0) ? $0 : nil } ?? loop.requestIDs.makeID()
         return Request(
             method: Self.method(of: handle), path: path, query: query, headers: headers, body: body, id: id)
     }

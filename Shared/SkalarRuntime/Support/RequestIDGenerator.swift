@@ -54,9 +54,4 @@ final class RequestIDGenerator {
         (value << count) | (value >> (64 - count))
     }
 
-    /// Whether a client's `X-Request-Id` is safe to keep: 1 to 128 visible ASCII characters.
-    static func isAcceptable(_ id: String) -> Bool {
-        let utf8 = id.utf8
-        return !utf8.isEmpty && utf8.count <= 128 && utf8.allSatisfy { (0x21...0x7E).contains($0) }
-    }
 }
