@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the Helm chart tests, the Swift unit tests, the integration tests and drills against
-# the real binaries, then bounded fuzzing.
+# the real binaries, bounded fuzzing, and the container images built and run with podman.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -15,3 +15,4 @@ swift build --build-tests
 swift test --skip-build
 SKALAR_BIN_DIR="$(swift build --show-bin-path)" .venv-test/bin/pytest -q Tests/Integration "$@"
 scripts/fuzz.sh 100000
+scripts/test-images.sh   # the real Dockerfiles built and run with podman
