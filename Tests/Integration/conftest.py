@@ -4,8 +4,8 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,13 +13,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "loadtest" / "mesh"))
+from mesh import free_port, wait_for as wait_until  # noqa: E402  (one copy of these helpers)
+
 BIN_DIR = Path(os.environ.get("SKALAR_BIN_DIR", ROOT / ".build" / "debug"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Service:
@@ -110,11 +107,3 @@ def start_service(tmp_path):
     for service in started:
         service.stop()
 
-
-def wait_until(predicate, timeout=5.0, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
