@@ -59,7 +59,7 @@ struct LoadgenCommand: ServiceCommand {
         let plan = try makePlan()
         ShutdownSignals.block()
         let runner = LoadRunner(plan: plan)
-        let progress = ProgressPrinter(enabled: !quiet && !CommandLine.arguments.contains("--quiet"))
+        let progress = ProgressPrinter(enabled: !quiet)
 
         if let waitSeconds = plan.waitReadySeconds {
             let ready = Blocking.wait { await runner.waitUntilReady(seconds: waitSeconds) }
@@ -91,8 +91,7 @@ struct LoadgenCommand: ServiceCommand {
             if let drainDeadline, MonotonicClock.nanoseconds() > drainDeadline { break }
         }
         let tally = runner.stats.reduce(into: Tally()) { $0.add($1.total) }
-        let seconds = min(Double(runner.elapsedNanos) / 1e9, plan.durationSeconds.map { max($0, Double(runner.elapsedNanos) / 1e9) } ?? .infinity)
-        let report = Report(plan: plan, tally: tally, seconds: seconds, unfinished: runner.requestsInFlight, interrupted: interrupted)
+        let report = Report(plan: plan, tally: tally, seconds: Double(runner.elapsedNanos) / 1e9, unfinished: runner.requestsInFlight, interrupted: interrupted)
         print(report.text)
         if let path = plan.jsonPath {
             var document = report.json.serializedBytes

@@ -46,14 +46,23 @@ public final class HTTPClient: Sendable {
         let start = MonotonicClock.nanoseconds()
         let result: Result<ClientResponse, HTTPClientError>
         if loop.inEventLoop {
-            result = await perform(method, target, headers: headers, body: body, on: loop, start: start)
+            result = await performAndRecord(method, target, headers: headers, body: body, on: loop, start: start)
         } else {
             result = await withTaskExecutorPreference(loop) {
-                await self.perform(method, target, headers: headers, body: body, on: loop, start: start)
+                await self.performAndRecord(method, target, headers: headers, body: body, on: loop, start: start)
             }
         }
-        record(method: method, result: result, start: start, loop: loop)
         return try result.get()
+    }
+
+    /// The call and its metric, both on `loop`, whose metric cache is only touched there.
+    private func performAndRecord(
+        _ method: HTTPRequest.Method, _ target: String, headers: HTTPFields, body: [UInt8], on loop: EventLoop,
+        start: UInt64
+    ) async -> Result<ClientResponse, HTTPClientError> {
+        let result = await perform(method, target, headers: headers, body: body, on: loop, start: start)
+        record(method: method, result: result, start: start, loop: loop)
+        return result
     }
 
     private func perform(

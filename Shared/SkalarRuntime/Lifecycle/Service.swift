@@ -34,8 +34,8 @@ public final class Service: @unchecked Sendable {
         let version = configuration.version
         let level = configuration.logLevel
         let format = configuration.logFormat
-        LoggingSystem.bootstrap { label in
-            StructuredLogHandler(label: label, level: level, format: format, service: service, version: version)
+        LoggingSystem.bootstrap { _ in
+            StructuredLogHandler(level: level, format: format, service: service, version: version)
         }
         var logger = Logger(label: service)
         logger[metadataKey: "pod"] = "\(configuration.podName)"

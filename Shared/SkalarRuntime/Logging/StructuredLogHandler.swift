@@ -9,13 +9,11 @@ import Logging
 public struct StructuredLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
-    private let label: String
     private let format: LogFormat
     private let service: String
     private let version: String
 
-    public init(label: String, level: Logger.Level, format: LogFormat, service: String, version: String) {
-        self.label = label
+    public init(level: Logger.Level, format: LogFormat, service: String, version: String) {
         self.logLevel = level
         self.format = format
         self.service = service
