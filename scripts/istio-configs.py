@@ -77,7 +77,7 @@ FILES = (
         ("templates/istio-gateway.yaml",)),
     ConfigFile(
         "virtualservice-stable.yaml",
-        "The stable routing: 100% of the requests to subset v1, through the gateway (my-app-virtualservice)\n"
+        "The stable routing: 100% of the requests to the stable pods (subset stable), through the gateway (my-app-virtualservice)\n"
         "and inside the mesh (frontend-virtualservice), with the frontend routes' timeout and retries.",
         ("templates/istio-virtualservice.yaml", "templates/frontend-virtualservice.yaml"),
         sets=("frontend.canary.enabled=true", "frontend.canary.weight=0", "frontend.canary.header.enabled=false")),
@@ -89,15 +89,17 @@ FILES = (
         ("templates/backend-virtualservice.yaml",)),
     ConfigFile(
         "canary-release.yaml",
-        "The walkthrough's canary: 90% of the requests to subset v1, 10% to v2, through the gateway\n"
+        "The walkthrough's canary: 90% of the requests to the stable pods (v1, subset stable), 10% to the\n"
+        "canary (v2, subset canary), through the gateway\n"
         "(my-app-virtualservice, host my-app.example.com) and inside the mesh (frontend-virtualservice).\n"
-        "Needs v1 and v2 pods at the same time. Another split without editing this file:\n"
+        "Apply it once the canary's pods are ready (its weight reaches them at once). Another split:\n"
         "  scripts/istio-configs.py print canary-release --set frontend.canary.weight=50 | kubectl apply -f -",
         ("templates/istio-virtualservice.yaml", "templates/frontend-virtualservice.yaml"),
         sets=("frontend.canary.enabled=true", "frontend.canary.weight=10", "frontend.canary.header.enabled=false")),
     ConfigFile(
         "canary-by-header.yaml",
-        "Header-based canary routing: requests with `x-canary: true` go to subset v2, all others to v1\n"
+        "Header-based canary routing: requests with `x-canary: true` go to the canary (subset canary),\n"
+        "all others to the stable pods\n"
         "(a dark launch: only those who send the header see v2).",
         ("templates/istio-virtualservice.yaml", "templates/frontend-virtualservice.yaml"),
         sets=("frontend.canary.enabled=true", "frontend.canary.weight=0", "frontend.canary.header.enabled=true")),

@@ -178,15 +178,19 @@ def test_destination_rule_subsets_match_pod_labels(values_file):
         pods = service_pods(m, host)
         for subset in rule["spec"]["subsets"]:
             matching = [labels for labels in pods if selects(subset["labels"], labels)]
-            if host == "frontend-service" and subset["name"] == "v2" and not m.find("Deployment", "frontend-app-canary-deployment"):
-                continue  # the canary's subset is kept for hand-applied VirtualServices
+            no_canary = not m.find("Deployment", "frontend-app-canary-deployment")
+            if host == "frontend-service" and subset["name"] in ("canary", "v2") and no_canary:
+                continue  # the canary's subsets are kept for hand-applied VirtualServices and the next canary
             assert matching, f"subset {subset['name']} of {host} selects no pod"
-            assert subset["labels"] == {"version": subset["name"]}
+            if subset["name"] in ("stable", "canary"):
+                assert subset["labels"] == {"track": subset["name"]}
+            else:
+                assert subset["labels"] == {"version": subset["name"]}
 
 
-def test_default_destination_rule_has_the_tutorials_subsets(default):
+def test_default_destination_rule_has_the_track_and_the_tutorials_subsets(default):
     rule = destination_rules(default)["frontend-service"]
-    assert [s["name"] for s in rule["spec"]["subsets"]] == ["v1", "v2"]
+    assert [s["name"] for s in rule["spec"]["subsets"]] == ["stable", "canary", "v1", "v2"]
 
 
 @pytest.mark.parametrize("values_file", ISTIO_FILES)
@@ -230,7 +234,7 @@ def test_canary_weight_reaches_every_route(weight):
     for vs in (ingress, mesh):
         primary = next(r for r in vs["spec"]["http"] if r["name"] == "primary")
         split = {d["destination"]["subset"]: d["weight"] for d in primary["route"]}
-        assert split == {"v1": 100 - weight, "v2": weight}
+        assert split == {"stable": 100 - weight, "canary": weight}
     m = manifests(sets=sets[:2] + ("gatewayAPI.enabled=true",))
     [route] = m.of_kind("HTTPRoute")
     refs = {r["name"]: r["weight"] for r in route["spec"]["rules"][-1]["backendRefs"]}
@@ -242,18 +246,20 @@ def test_header_routing_sends_x_canary_to_the_canary():
     for name in ("my-app-virtualservice", "frontend-virtualservice"):
         first = m.get("VirtualService", name)["spec"]["http"][0]
         assert first["match"] == [{"headers": {"x-canary": {"exact": "true"}}}]
-        assert first["route"] == [{"destination": {"host": "frontend-service", "subset": "v2"}}]
+        assert first["route"] == [{"destination": {"host": "frontend-service", "subset": "canary"}}]
 
 
-def test_without_a_canary_routes_need_no_subset(default):
-    """A rolling update relabels the pods (version follows the tag): a subset route would meet an empty
-    subset for a moment. Without a canary the routes go to frontend-service as a whole."""
+@pytest.mark.parametrize("sets", [(), ("frontend.image.tag=v2",), ("frontend.canary.enabled=true", "frontend.image.tag=v3")])
+def test_routes_name_subsets_that_no_upgrade_empties(sets):
+    """A rolling update relabels the pods' `version` (it follows the tag), so a route by version would
+    meet an empty subset while the new pods start. The routes select by `track`, which a pod keeps for
+    life; the same subset names survive every upgrade."""
+    upgraded = manifests(sets=sets)
     for name in ("my-app-virtualservice", "frontend-virtualservice"):
-        http = default.get("VirtualService", name)["spec"]["http"]
-        assert http == [{**http[0], "route": [{"destination": {"host": "frontend-service"}, "weight": 100}]}]
-    upgraded = manifests(sets=("frontend.image.tag=v2",))
+        subsets = {d["destination"]["subset"] for r in upgraded.get("VirtualService", name)["spec"]["http"] for d in r["route"]}
+        assert subsets <= {"stable", "canary"}
     labels = pod_metadata(upgraded.get("Deployment", "frontend-app-deployment"))["labels"]
-    assert labels["version"] == "v2"
+    assert labels["track"] == "stable" and labels["version"] == (sets[-1].split("=")[1] if sets else "v1")
 
 
 @pytest.mark.parametrize("values_file", ISTIO_FILES)
@@ -367,8 +373,16 @@ def test_prestop_drain_and_shutdown_fit_in_the_grace_period(values_file):
         annotations = pod_metadata(workload).get("annotations") or {}
         if "proxy.istio.io/config" in annotations:
             proxy = yaml.safe_load(annotations["proxy.istio.io/config"])
-            drain_duration = seconds(proxy["terminationDrainDuration"])
-            assert sleep + drain + shutdown <= drain_duration < grace
+            if workload["kind"] == "StatefulSet":
+                # The backend's classic sidecar leaves once the app's drain is over and no connection is
+                # open (polled every second), so it neither cuts a write nor stretches the outage.
+                metadata = proxy["proxyMetadata"]
+                assert metadata["EXIT_ON_ZERO_ACTIVE_CONNECTIONS"] == "true" and "terminationDrainDuration" not in proxy
+                assert seconds(metadata["MINIMUM_DRAIN_DURATION"]) == sleep + drain
+                assert sleep + drain + shutdown + 1 < grace
+            else:
+                drain_duration = seconds(proxy["terminationDrainDuration"])
+                assert sleep + drain + shutdown <= drain_duration < grace
 
 
 def test_frontend_termination_defaults(default):

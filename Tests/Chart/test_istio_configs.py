@@ -364,26 +364,27 @@ def test_canary_release_is_the_walkthroughs():
     for vs in (ingress, mesh):
         [route] = vs["spec"]["http"]
         assert [(d["destination"]["host"], d["destination"]["subset"], d["weight"]) for d in route["route"]] == [
-            ("frontend-service", "v1", 90), ("frontend-service", "v2", 10)]
+            ("frontend-service", "stable", 90), ("frontend-service", "canary", 10)]
 
 
-def test_stable_routes_everything_to_v1():
+def test_stable_routes_everything_to_the_stable_pods():
     for vs in load("virtualservice-stable.yaml"):
         [route] = vs["spec"]["http"]
-        assert {d["destination"]["subset"]: d["weight"] for d in route["route"]} == {"v1": 100, "v2": 0}
+        assert {d["destination"]["subset"]: d["weight"] for d in route["route"]} == {"stable": 100, "canary": 0}
 
 
-def test_header_routing_sends_x_canary_to_v2():
+def test_header_routing_sends_x_canary_to_the_canary():
     for vs in load("canary-by-header.yaml"):
         header, primary = vs["spec"]["http"]
         assert header["match"] == [{"headers": {"x-canary": {"exact": "true"}}}]
-        assert header["route"] == [{"destination": {"host": "frontend-service", "subset": "v2"}}]
-        assert {d["destination"]["subset"]: d["weight"] for d in primary["route"]} == {"v1": 100, "v2": 0}
+        assert header["route"] == [{"destination": {"host": "frontend-service", "subset": "canary"}}]
+        assert {d["destination"]["subset"]: d["weight"] for d in primary["route"]} == {"stable": 100, "canary": 0}
 
 
 def test_destination_rules():
     frontend, backend = load("destination-rules.yaml")
-    assert [s["name"] for s in frontend["spec"]["subsets"]] == ["v1", "v2"]
+    # track subsets for the routes, version subsets for the walkthrough's literal canary-release.yaml
+    assert [s["name"] for s in frontend["spec"]["subsets"]] == ["stable", "canary", "v1", "v2"]
     for rule in (frontend, backend):
         policy = rule["spec"]["trafficPolicy"]
         assert policy["tls"]["mode"] == "ISTIO_MUTUAL"

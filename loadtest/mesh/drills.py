@@ -2,6 +2,9 @@
 
     python3 loadtest/mesh/drills.py [rolling-update|canary|backend-restart|crash-durability|hpa-input ...]
 
+and the drills on Kubernetes' timeline (timeline_drills.py): canary-enable, canary-reweight-promote,
+stable-roll-during-canary, canary-abort, backend-rollout-classic, backend-rollout-native.
+
 Each drill prints what it saw and a verdict, and the script exits non-zero if any failed. Every drill
 is bounded in time and sends traffic only to 127.0.0.1."""
 
@@ -9,40 +12,15 @@ import json
 import random
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from drills_support import DrillFailed, check, finish_loadgen, say, start_loadgen  # noqa: E402
 from mesh import ROOT, Mesh, Process, free_port, get, wait_for  # noqa: E402
-
-
-class DrillFailed(AssertionError):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise DrillFailed(message)
-
-
-def say(text):
-    print(f"  {text}", flush=True)
-
-
-def start_loadgen(mesh, *args):
-    """loadgen in the background; returns the process and its report path."""
-    report = mesh.workdir / f"loadgen-{time.monotonic_ns()}.json"
-    process = subprocess.Popen([str(mesh.bin_dir / "loadgen"), mesh.gateway_url, *map(str, args), "--quiet",
-                                "--event-loops", "1", "--json", str(report)], stdout=subprocess.PIPE, text=True)
-    return process, report
-
-
-def finish_loadgen(process, report, timeout=120):
-    out, _ = process.communicate(timeout=timeout)
-    return process.returncode, json.loads(report.read_text()), out
+import timeline_drills  # noqa: E402
 
 
 def rolling_update():
@@ -55,15 +33,15 @@ def rolling_update():
         # The gateway knows every pod slot up front; health checks on /readyz decide which get traffic,
         # as Kubernetes endpoints follow readiness.
         slots = old + [Process(f"frontend-v2-{i}", port, 0, None, "v2") for i, port in enumerate(new_ports)]
-        mesh.start_gateway({None: slots})
-        check(wait_for(lambda: mesh.healthy_hosts("frontend-service|all") == 2), "the v1 replicas never became healthy in Envoy")
+        mesh.start_gateway({"stable": slots})
+        check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 2), "the v1 replicas never became healthy in Envoy")
         drain = int(mesh.env.get("DRAIN_SECONDS", "5"))
         loadgen, report = start_loadgen(mesh, "--rate", 100, "--duration", f"{2 * drain + 6}s", "--mix", "page=1,list=4,post=1")
         time.sleep(1.5)
         for index, port in enumerate(new_ports):
             replacement = mesh.start_frontend("v2", f"frontend-v2-{index}", port=port)
             check(wait_for(replacement.ready), "a v2 replica did not become ready")
-            check(wait_for(lambda: mesh.healthy_hosts("frontend-service|all") == 3, timeout=5), "Envoy did not pick up the new replica")
+            check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 3, timeout=5), "Envoy did not pick up the new replica")
             say(f"v2 replica {index} ready; SIGTERM to v1 replica {index}, which drains for {drain} s")
             status = mesh.stop(old[index])
             check(status == 0, f"a draining v1 replica exited {status}")
@@ -84,13 +62,17 @@ def canary():
     for weight in (10, 50):
         with Mesh(chart_values={"frontend.canary.enabled": "true", "frontend.canary.weight": str(weight)}) as mesh:
             mesh.start_backend()
-            stable = [mesh.start_frontend("v1", f"frontend-v1-{i}") for i in range(2)]
-            canary_replica = mesh.start_frontend("v2", "frontend-v2-0")
-            mesh.start_gateway({"v1": stable, "v2": [canary_replica]})
-            check(wait_for(lambda: mesh.healthy_hosts("frontend-service|v1") == 2 and mesh.healthy_hosts("frontend-service|v2") == 1),
+            # The split does not depend on the synthetic CPU work, and two cores would not carry it at 400/s.
+            stable = [mesh.start_frontend("v1", f"frontend-v1-{i}", extra_env={"CPU_WORK_MS": "0"}) for i in range(2)]
+            canary_replica = mesh.start_frontend("v2", "frontend-v2-0", extra_env={"CPU_WORK_MS": "0"})
+            mesh.start_gateway({"stable": stable, "canary": [canary_replica]})
+            check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 2 and mesh.healthy_hosts("frontend-service|canary") == 1),
                   "the subsets never became healthy")
             split = f"v1={100 - weight},v2={weight}"
-            status, data, out = mesh.loadgen("--rate", 300, "--duration", "4s", "--mix", "list", "--expect-split", split,
+            # ±3 points is 4.5 standard deviations at 2,000 requests for 90/10 and 4.0 at 4,500 for
+            # 50/50: a correct split fails by chance in fewer than 1 in 10,000 runs.
+            requests = 2000 if weight == 10 else 4500
+            status, data, out = mesh.loadgen("--rate", 400, "--requests", requests, "--mix", "list", "--expect-split", split,
                                              "--split-tolerance", 3, "--max-error-rate", 0)
             shares = {version: info["percent"] for version, info in data["versions"]["X-App-Version"].items()}
             say(f"weight {weight}: expected {split}, saw {shares}")
@@ -100,7 +82,7 @@ def canary():
             # With Istio's model (a cluster per subset behind weighted clusters) an unready subset's
             # share becomes 503s: it does not fail over to v1. One cluster with endpoint weights would.
             check(canary_replica.admin("POST", "/readyz/disable") == 200, "the admin toggle failed")
-            check(wait_for(lambda: mesh.healthy_hosts("frontend-service|v2") == 0, timeout=5), "Envoy kept v2 healthy")
+            check(wait_for(lambda: mesh.healthy_hosts("frontend-service|canary") == 0, timeout=5), "Envoy kept v2 healthy")
             status, data, out = mesh.loadgen("--rate", 300, "--duration", "4s", "--mix", "list")
             total = data["requests"]["completed"]
             unavailable = data["status"].get("503", 0) * 100 / total
@@ -109,7 +91,7 @@ def canary():
             check(abs(unavailable - weight) <= 5, f"expected about {weight}% 503s, saw {unavailable:.1f}%")
             check(list(served) == ["v1"], "an unready v2 still answered")
             canary_replica.admin("POST", "/readyz/enable")
-            check(wait_for(lambda: mesh.healthy_hosts("frontend-service|v2") == 1, timeout=5), "v2 did not come back")
+            check(wait_for(lambda: mesh.healthy_hosts("frontend-service|canary") == 1, timeout=5), "v2 did not come back")
             status, data, out = mesh.loadgen("--rate", 300, "--duration", "2s", "--mix", "list", "--max-error-rate", 0)
             check(status == 0, "errors after v2 was ready again")
             say("v2 ready again: no errors")
@@ -121,8 +103,8 @@ def backend_restart():
     with Mesh() as mesh:
         backend = mesh.start_backend()
         frontends = [mesh.start_frontend("v1", f"frontend-v1-{i}") for i in range(2)]
-        mesh.start_gateway({None: frontends})
-        check(wait_for(lambda: mesh.healthy_hosts("frontend-service|all") == 2), "frontends never healthy")
+        mesh.start_gateway({"stable": frontends})
+        check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 2), "frontends never healthy")
         rate, outage = 100, 1.5
         loadgen, report = start_loadgen(mesh, "--rate", rate, "--duration", "8s", "--mix", "list=1,post=1", "--timeout", "3s")
         time.sleep(2)
@@ -157,8 +139,8 @@ def crash_durability(rounds=50):
     with Mesh() as mesh:
         backend = mesh.start_backend()
         frontend = mesh.start_frontend("v1", "frontend-v1-0", extra_env={"CPU_WORK_MS": "0", "BACKEND_TIMEOUT_MS": "1000"})
-        mesh.start_gateway({None: [frontend]})
-        check(wait_for(lambda: mesh.healthy_hosts("frontend-service|all") == 1), "frontend never healthy")
+        mesh.start_gateway({"stable": [frontend]})
+        check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 1), "frontend never healthy")
         acknowledged = set()
         lock = threading.Lock()
         port = backend.port
@@ -214,8 +196,8 @@ def hpa_input():
     with Mesh() as mesh:
         mesh.start_backend()
         frontend = mesh.start_frontend("v1", "frontend-v1-0")
-        mesh.start_gateway({None: [frontend]})
-        check(wait_for(lambda: mesh.healthy_hosts("frontend-service|all") == 1), "frontend never healthy")
+        mesh.start_gateway({"stable": [frontend]})
+        check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 1), "frontend never healthy")
 
         def cpu_seconds():
             status, body = get(frontend.url + "/metrics")
@@ -231,7 +213,7 @@ def hpa_input():
 
 
 DRILLS = {"rolling-update": rolling_update, "canary": canary, "backend-restart": backend_restart,
-          "crash-durability": crash_durability, "hpa-input": hpa_input}
+          "crash-durability": crash_durability, "hpa-input": hpa_input, **timeline_drills.DRILLS}
 
 
 def main(names):

@@ -195,7 +195,7 @@ def main():
         mesh.start_backend()
         v1 = [mesh.start_frontend("v1", f"frontend-v1-{i}") for i in range(2)]
         v2 = [mesh.start_frontend("v2", "frontend-v2-0")]
-        mesh.start_gateway({"v1": v1, "v2": v2})
+        mesh.start_gateway({"stable": v1, "canary": v2})
         print(f"gateway {mesh.gateway_url}/  (Envoy admin http://127.0.0.1:{mesh.envoy_admin_port}/), logs in {mesh.workdir}")
         print("Ctrl-C stops everything")
         try:

@@ -58,16 +58,6 @@ track: {{ .track }}
 {{- default (toString .Values.backend.image.tag) (toString .Values.backend.version) -}}
 {{- end -}}
 
-{{/*
-Whether a canary runs with a version of its own: only then do the frontend routes split by subset.
-Without it they route to frontend-service as a whole, so a plain rolling update needs no subset.
-*/}}
-{{- define "my-app.frontend.canaryActive" -}}
-{{- if and .Values.frontend.canary.enabled (ne (include "my-app.frontend.version" .) (include "my-app.frontend.canaryVersion" .)) -}}
-true
-{{- end -}}
-{{- end -}}
-
 {{/* Selector of the backend pod. */}}
 {{- define "my-app.backend.selectorLabels" -}}
 app: backend
@@ -121,8 +111,14 @@ Refuses a termination timeline that SIGKILL could cut. Call with (dict "name" "f
 {{- end -}}
 
 {{/*
-Pod annotations shared by the frontend and backend pods: scrape annotations, and the Istio proxy's
-drain aligned with the app's. Call with (dict "root" $ "v" .Values.frontend).
+Pod annotations shared by the frontend and backend pods: scrape annotations, and the classic Istio
+sidecar's drain fitted to the tier (native sidecars ignore both settings: their preStop drains and they
+exit once the app has). Call with (dict "root" $ "v" .Values.frontend "proxyDrain" "...").
+- "outliveApp" (frontend): the proxy stays for preStop + drain + shutdown, so requests still in flight
+  and the app's own backend calls keep their network; other replicas serve meanwhile.
+- "exitOnZeroConnections" (backend): the proxy leaves as soon as the app's drain is over and no
+  connection is open. The StatefulSet creates the next pod only when this one is gone, so any longer
+  wait of the proxy would lengthen the outage of every backend rollout.
 */}}
 {{- define "my-app.appPodAnnotations" -}}
 {{- if .root.Values.scrapeAnnotations }}
@@ -131,8 +127,13 @@ prometheus.io/port: "8080"
 prometheus.io/path: /metrics
 {{- end }}
 {{- if and .root.Values.istio.enabled .root.Values.istio.alignProxyDrain }}
+{{- if eq .proxyDrain "exitOnZeroConnections" }}
+{{- $minimum := add .v.preStopSleepSeconds .v.drainSeconds }}
+proxy.istio.io/config: {{ printf "{\"proxyMetadata\": {\"EXIT_ON_ZERO_ACTIVE_CONNECTIONS\": \"true\", \"MINIMUM_DRAIN_DURATION\": \"%ds\"}}" (int $minimum) | quote }}
+{{- else }}
 {{- $drain := add .v.preStopSleepSeconds .v.drainSeconds .v.shutdownTimeoutSeconds }}
 proxy.istio.io/config: {{ printf "{\"terminationDrainDuration\": \"%ds\"}" (int $drain) | quote }}
+{{- end }}
 {{- end }}
 {{- with .v.podAnnotations }}
 {{ toYaml . }}
@@ -213,17 +214,17 @@ Environment shared by both services. Call with (dict "v" .Values.frontend).
 {{- end -}}
 
 {{/*
-The HTTP routes of the frontend VirtualServices (ingress and mesh). While a canary runs: optional
-header routing to it, then the weighted split by subset. Otherwise one route to frontend-service as a
-whole (no subset), so a rolling update that relabels the pods never meets an empty subset.
+The HTTP routes of the frontend VirtualServices (ingress and mesh), by the `track` subsets of
+frontend-destinationrule. The track label never changes on a pod and each track's pods exist for as long
+as its Deployment does, so no `helm upgrade` can point a route at a subset whose pods are still being
+created: a stable rolling update stays inside the `stable` subset, and an aborted canary's share returns
+to it the moment the routes change. With the canary: optional header routing to it, then the weighted
+split. A new canary's weight must wait for its pods (README, "Canary": enable at weight 0 with --wait).
 */}}
 {{- define "my-app.frontend.httpRoutes" -}}
 {{- $fe := .Values.frontend -}}
 {{- $i := .Values.istio.frontend -}}
-{{- $stable := include "my-app.frontend.version" . -}}
-{{- $canaryVersion := include "my-app.frontend.canaryVersion" . -}}
-{{- if include "my-app.frontend.canaryActive" . }}
-{{- if $fe.canary.header.enabled }}
+{{- if and $fe.canary.enabled $fe.canary.header.enabled }}
 - name: canary-by-header
   match:
     - headers:
@@ -232,28 +233,22 @@ whole (no subset), so a rolling update that relabels the pods never meets an emp
   route:
     - destination:
         host: frontend-service
-        subset: {{ $canaryVersion | quote }}
+        subset: canary
   {{- include "my-app.istioTimeoutRetries" $i | nindent 2 }}
 {{- end }}
 - name: primary
   route:
     - destination:
         host: frontend-service
-        subset: {{ $stable | quote }}
-      weight: {{ sub 100 (int $fe.canary.weight) }}
+        subset: stable
+      weight: {{ if $fe.canary.enabled }}{{ sub 100 (int $fe.canary.weight) }}{{ else }}100{{ end }}
+    {{- if $fe.canary.enabled }}
     - destination:
         host: frontend-service
-        subset: {{ $canaryVersion | quote }}
+        subset: canary
       weight: {{ int $fe.canary.weight }}
+    {{- end }}
   {{- include "my-app.istioTimeoutRetries" $i | nindent 2 }}
-{{- else }}
-- name: primary
-  route:
-    - destination:
-        host: frontend-service
-      weight: 100
-  {{- include "my-app.istioTimeoutRetries" $i | nindent 2 }}
-{{- end }}
 {{- end -}}
 
 {{/* timeout and retries of a VirtualService route. Call with .Values.istio.frontend or .backend. */}}
@@ -381,7 +376,7 @@ spec:
         {{- with $fe.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- with (include "my-app.appPodAnnotations" (dict "root" $ "v" $fe) | trim) }}
+      {{- with (include "my-app.appPodAnnotations" (dict "root" $ "v" $fe "proxyDrain" "outliveApp") | trim) }}
       annotations:
         {{- . | nindent 8 }}
       {{- end }}
