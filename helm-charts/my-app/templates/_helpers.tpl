@@ -130,7 +130,7 @@ prometheus.io/scrape: "true"
 prometheus.io/port: "8080"
 prometheus.io/path: /metrics
 {{- end }}
-{{- if and .root.Values.istio.enabled .root.Values.istio.alignProxyDrain }}
+{{- if and (include "my-app.inMesh" .root) .root.Values.istio.alignProxyDrain }}
 {{- $drain := add .v.preStopSleepSeconds .v.drainSeconds .v.shutdownTimeoutSeconds }}
 proxy.istio.io/config: {{ printf "{\"terminationDrainDuration\": \"%ds\"}" (int $drain) | quote }}
 {{- end }}
@@ -139,16 +139,35 @@ proxy.istio.io/config: {{ printf "{\"terminationDrainDuration\": \"%ds\"}" (int 
 {{- end }}
 {{- end -}}
 
-{{/* Pod labels that put a chart workload into the mesh. */}}
+{{/*
+"true" when the chart's pods run with an Istio sidecar: the chart renders Istio's objects
+(istio.enabled), or the namespace injects sidecars while istio-configs/ is applied by hand
+(istio.sidecarsWithoutCRs). Everything that needs a sidecar asks this, not istio.enabled: the
+injection label, the native sidecar of Jobs and test pods, the proxy's drain, the NetworkPolicy
+openings for the agent's port 15020, and the ServiceMonitor's scrape of the merged metrics.
+*/}}
+{{- define "my-app.inMesh" -}}
+{{- if or .Values.istio.enabled .Values.istio.sidecarsWithoutCRs -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/*
+Pod labels that put a chart workload into the mesh: the services, the loadgen Job and the test pods
+alike, so that STRICT mTLS lets the clients in even when the namespace is not labelled.
+*/}}
 {{- define "my-app.istioInjectLabel" -}}
-{{- if and .Values.istio.enabled .Values.istio.injectSidecars -}}
+{{- if and (include "my-app.inMesh" .) .Values.istio.injectSidecars -}}
 sidecar.istio.io/inject: "true"
 {{- end -}}
 {{- end -}}
 
-{{/* Pod annotations of Jobs and test pods: a native sidecar, so the pod can complete. */}}
+{{/*
+Pod annotations of Jobs and test pods: a native sidecar (Istio >= 1.24 reads the annotation), which
+Kubernetes stops after the pod's own containers, so the pod can complete.
+*/}}
 {{- define "my-app.jobPodAnnotations" -}}
-{{- if and .Values.istio.enabled .Values.istio.nativeSidecarsForJobs -}}
+{{- if and (include "my-app.inMesh" .) .Values.istio.nativeSidecarsForJobs -}}
 sidecar.istio.io/nativeSidecar: "true"
 {{- end -}}
 {{- end -}}
@@ -468,6 +487,9 @@ metadata:
   labels:
     {{- include "my-app.componentLabels" (dict "root" $ "name" "helm-test" "component" "test") | nindent 4 }}
     skalar.io/client: "true"
+    {{- with include "my-app.istioInjectLabel" $ }}
+    {{- . | nindent 4 }}
+    {{- end }}
   annotations:
     "helm.sh/hook": test
     # Keep a failed test pod for `kubectl logs`; remove it before the next run and after success.
