@@ -48,7 +48,8 @@ def operator_target(monitor, pod_labels, pod_name="frontend-app-deployment-abc",
     (namespace, service, pod, container, endpoint, job, the podTargetLabels), then the endpoint's
     relabelings. Labels starting with __ are Prometheus' own and dropped after relabelling."""
     [endpoint] = monitor["spec"]["endpoints"]
-    labels = {"__address__": f"{pod_ip}:8080", "__meta_kubernetes_pod_ip": pod_ip,
+    host = f"[{pod_ip}]" if ":" in pod_ip else pod_ip  # Prometheus writes IPv6 addresses in brackets
+    labels = {"__address__": f"{host}:8080", "__meta_kubernetes_pod_ip": pod_ip,
               "__metrics_path__": endpoint["path"], "__scheme__": endpoint.get("scheme", "http"),
               "namespace": NAMESPACE, "service": "frontend-service", "pod": pod_name, "container": "frontend",
               "endpoint": endpoint["port"], "job": "frontend-service"}
