@@ -305,7 +305,10 @@ outlierDetection:
   maxEjectionPercent: {{ $d.outlierDetection.maxEjectionPercent }}
 {{- end -}}
 
-{{/* Whether the traffic split between stable and canary follows the weight (Istio or Gateway API). */}}
+{{/*
+Whether the split between stable and canary follows the weight somewhere: Istio (ingress and in-mesh),
+or the Gateway API (at the Gateway only; inside the cluster frontend-service spreads by pod count).
+*/}}
 {{- define "my-app.weightedSplit" -}}
 {{- if and .Values.frontend.canary.enabled (or .Values.istio.enabled .Values.gatewayAPI.enabled) -}}
 true
@@ -327,14 +330,15 @@ true
 
 {{/*
 The `--expect-split` of the loadgen Job: explicit, or "auto": from the image tags and the weight when
-Istio or the Gateway API splits by weight (the services report their image's compiled version, the
-tag, in X-App-Version); otherwise no split gate, since a rollout running beside the Job mixes versions.
+Istio splits frontend-service by weight (its in-mesh VirtualService; the services report their image's
+compiled version, the tag, in X-App-Version). The Job sends to frontend-service, which the Gateway API's
+HTTPRoute does not govern (it splits at the Gateway only), so without Istio there is no split gate.
 */}}
 {{- define "my-app.loadgen.expectSplit" -}}
 {{- $l := .Values.loadgen -}}
 {{- $fe := .Values.frontend -}}
 {{- if eq (toString $l.expectSplit) "auto" -}}
-{{- if include "my-app.weightedSplit" . -}}
+{{- if and $fe.canary.enabled .Values.istio.enabled -}}
 {{- if eq (toString $fe.image.tag) (toString $fe.canary.image.tag) -}}
 {{- printf "%s=100" (toString $fe.image.tag) -}}
 {{- else -}}
