@@ -75,8 +75,8 @@ def test_environment_of_the_services(default):
     assert frontend["BACKEND_URL"] == "http://backend-service"
     assert frontend["CPU_WORK_MS"] == "5"
     assert backend["DATABASE_PATH"] == "/data/backend.sqlite"
-    [mount] = pod_spec(default.get("StatefulSet", "backend-app"))["containers"][0]["volumeMounts"]
-    assert mount["mountPath"] == "/data"
+    mounts = pod_spec(default.get("StatefulSet", "backend-app"))["containers"][0]["volumeMounts"]
+    assert [m["mountPath"] for m in mounts] == ["/data", "/tmp"]
 
 
 def test_no_service_exposes_the_admin_port():
@@ -485,7 +485,8 @@ def test_backend_has_one_read_write_once_volume(default):
     m = manifests(sets=("backend.persistence.enabled=false",))
     backend = m.get("StatefulSet", "backend-app")
     assert "volumeClaimTemplates" not in backend["spec"]
-    assert pod_spec(backend)["volumes"] == [{"name": "data", "emptyDir": {}}]
+    assert pod_spec(backend)["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                                            {"name": "data", "emptyDir": {}}]
 
 
 @pytest.mark.parametrize("values_file,expected", [

@@ -299,7 +299,9 @@ connectionPool:
     http2MaxRequests: {{ $d.connectionPool.http2MaxRequests }}
     idleTimeout: {{ $d.connectionPool.idleTimeout }}
 outlierDetection:
-  consecutive5xxErrors: {{ $d.outlierDetection.consecutive5xxErrors }}
+  # Only gateway errors eject a pod: the app's own 5xx (GET /status/500) are answers of a working pod.
+  consecutive5xxErrors: 0
+  consecutiveGatewayErrors: {{ $d.outlierDetection.consecutiveGatewayErrors }}
   interval: {{ $d.outlierDetection.interval }}
   baseEjectionTime: {{ $d.outlierDetection.baseEjectionTime }}
   maxEjectionPercent: {{ $d.outlierDetection.maxEjectionPercent }}
@@ -313,6 +315,11 @@ or the Gateway API (at the Gateway only; inside the cluster frontend-service spr
 {{- if and .Values.frontend.canary.enabled (or .Values.istio.enabled .Values.gatewayAPI.enabled) -}}
 true
 {{- end -}}
+{{- end -}}
+
+{{/* The Grafana dashboard's ConfigMap: one per release, also where many share Grafana's namespace. */}}
+{{- define "my-app.grafanaDashboardName" -}}
+{{- printf "%s-%s-grafana-dashboard" .Release.Name .Release.Namespace -}}
 {{- end -}}
 
 {{/* The canary image repository (falls back to the stable one). */}}
