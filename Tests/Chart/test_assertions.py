@@ -75,8 +75,8 @@ def test_environment_of_the_services(default):
     assert frontend["BACKEND_URL"] == "http://backend-service"
     assert frontend["CPU_WORK_MS"] == "5"
     assert backend["DATABASE_PATH"] == "/data/backend.sqlite"
-    [mount] = pod_spec(default.get("StatefulSet", "backend-app"))["containers"][0]["volumeMounts"]
-    assert mount["mountPath"] == "/data"
+    mounts = pod_spec(default.get("StatefulSet", "backend-app"))["containers"][0]["volumeMounts"]
+    assert [m["mountPath"] for m in mounts] == ["/data", "/tmp"]
 
 
 def test_no_service_exposes_the_admin_port():
@@ -499,7 +499,8 @@ def test_backend_has_one_read_write_once_volume(default):
     m = manifests(sets=("backend.persistence.enabled=false",))
     backend = m.get("StatefulSet", "backend-app")
     assert "volumeClaimTemplates" not in backend["spec"]
-    assert pod_spec(backend)["volumes"] == [{"name": "data", "emptyDir": {}}]
+    assert pod_spec(backend)["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                                            {"name": "data", "emptyDir": {}}]
 
 
 @pytest.mark.parametrize("values_file,expected", [
@@ -640,7 +641,8 @@ def test_service_monitor_only_when_the_api_exists():
                 if selects(monitor["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])]
     assert sorted(selected) == ["backend-service", "frontend-service"]
     assert monitor["spec"]["endpoints"][0]["port"] == "http"
-    assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+    # With Istio (production.yaml), Istio's merged metrics on 15020 (Tests/Chart/test_real_cluster.py).
+    assert monitor["spec"]["endpoints"][0]["path"] == "/stats/prometheus"
     [rule] = m.of_kind("PrometheusRule")
     assert {r["alert"] for r in rule["spec"]["groups"][0]["rules"]} >= {"SkalarFrontendErrorRatioHigh", "SkalarBackendDown"}
 

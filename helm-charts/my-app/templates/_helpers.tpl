@@ -126,7 +126,7 @@ prometheus.io/scrape: "true"
 prometheus.io/port: "8080"
 prometheus.io/path: /metrics
 {{- end }}
-{{- if and .root.Values.istio.enabled .root.Values.istio.alignProxyDrain }}
+{{- if and (include "my-app.inMesh" .root) .root.Values.istio.alignProxyDrain }}
 {{- if eq .proxyDrain "exitOnZeroConnections" }}
 {{- $minimum := add .v.preStopSleepSeconds .v.drainSeconds }}
 proxy.istio.io/config: {{ printf "{\"proxyMetadata\": {\"EXIT_ON_ZERO_ACTIVE_CONNECTIONS\": \"true\", \"MINIMUM_DRAIN_DURATION\": \"%ds\"}}" (int $minimum) | quote }}
@@ -140,16 +140,35 @@ proxy.istio.io/config: {{ printf "{\"terminationDrainDuration\": \"%ds\"}" (int 
 {{- end }}
 {{- end -}}
 
-{{/* Pod labels that put a chart workload into the mesh. */}}
+{{/*
+"true" when the chart's pods run with an Istio sidecar: the chart renders Istio's objects
+(istio.enabled), or the namespace injects sidecars while istio-configs/ is applied by hand
+(istio.sidecarsWithoutCRs). Everything that needs a sidecar asks this, not istio.enabled: the
+injection label, the native sidecar of Jobs and test pods, the proxy's drain, the NetworkPolicy
+openings for the agent's port 15020, and the ServiceMonitor's scrape of the merged metrics.
+*/}}
+{{- define "my-app.inMesh" -}}
+{{- if or .Values.istio.enabled .Values.istio.sidecarsWithoutCRs -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/*
+Pod labels that put a chart workload into the mesh: the services, the loadgen Job and the test pods
+alike, so that STRICT mTLS lets the clients in even when the namespace is not labelled.
+*/}}
 {{- define "my-app.istioInjectLabel" -}}
-{{- if and .Values.istio.enabled .Values.istio.injectSidecars -}}
+{{- if and (include "my-app.inMesh" .) .Values.istio.injectSidecars -}}
 sidecar.istio.io/inject: "true"
 {{- end -}}
 {{- end -}}
 
-{{/* Pod annotations of Jobs and test pods: a native sidecar, so the pod can complete. */}}
+{{/*
+Pod annotations of Jobs and test pods: a native sidecar (Istio >= 1.24 reads the annotation), which
+Kubernetes stops after the pod's own containers, so the pod can complete.
+*/}}
 {{- define "my-app.jobPodAnnotations" -}}
-{{- if and .Values.istio.enabled .Values.istio.nativeSidecarsForJobs -}}
+{{- if and (include "my-app.inMesh" .) .Values.istio.nativeSidecarsForJobs -}}
 sidecar.istio.io/nativeSidecar: "true"
 {{- end -}}
 {{- end -}}
@@ -275,17 +294,27 @@ connectionPool:
     http2MaxRequests: {{ $d.connectionPool.http2MaxRequests }}
     idleTimeout: {{ $d.connectionPool.idleTimeout }}
 outlierDetection:
-  consecutive5xxErrors: {{ $d.outlierDetection.consecutive5xxErrors }}
+  # Only gateway errors eject a pod: the app's own 5xx (GET /status/500) are answers of a working pod.
+  consecutive5xxErrors: 0
+  consecutiveGatewayErrors: {{ $d.outlierDetection.consecutiveGatewayErrors }}
   interval: {{ $d.outlierDetection.interval }}
   baseEjectionTime: {{ $d.outlierDetection.baseEjectionTime }}
   maxEjectionPercent: {{ $d.outlierDetection.maxEjectionPercent }}
 {{- end -}}
 
-{{/* Whether the traffic split between stable and canary follows the weight (Istio or Gateway API). */}}
+{{/*
+Whether the split between stable and canary follows the weight somewhere: Istio (ingress and in-mesh),
+or the Gateway API (at the Gateway only; inside the cluster frontend-service spreads by pod count).
+*/}}
 {{- define "my-app.weightedSplit" -}}
 {{- if and .Values.frontend.canary.enabled (or .Values.istio.enabled .Values.gatewayAPI.enabled) -}}
 true
 {{- end -}}
+{{- end -}}
+
+{{/* The Grafana dashboard's ConfigMap: one per release, also where many share Grafana's namespace. */}}
+{{- define "my-app.grafanaDashboardName" -}}
+{{- printf "%s-%s-grafana-dashboard" .Release.Name .Release.Namespace -}}
 {{- end -}}
 
 {{/* The canary image repository (falls back to the stable one). */}}
@@ -303,14 +332,15 @@ true
 
 {{/*
 The `--expect-split` of the loadgen Job: explicit, or "auto": from the image tags and the weight when
-Istio or the Gateway API splits by weight (the services report their image's compiled version, the
-tag, in X-App-Version); otherwise no split gate, since a rollout running beside the Job mixes versions.
+Istio splits frontend-service by weight (its in-mesh VirtualService; the services report their image's
+compiled version, the tag, in X-App-Version). The Job sends to frontend-service, which the Gateway API's
+HTTPRoute does not govern (it splits at the Gateway only), so without Istio there is no split gate.
 */}}
 {{- define "my-app.loadgen.expectSplit" -}}
 {{- $l := .Values.loadgen -}}
 {{- $fe := .Values.frontend -}}
 {{- if eq (toString $l.expectSplit) "auto" -}}
-{{- if include "my-app.weightedSplit" . -}}
+{{- if and $fe.canary.enabled .Values.istio.enabled -}}
 {{- if eq (toString $fe.image.tag) (toString $fe.canary.image.tag) -}}
 {{- printf "%s=100" (toString $fe.image.tag) -}}
 {{- else -}}
@@ -463,6 +493,9 @@ metadata:
   labels:
     {{- include "my-app.componentLabels" (dict "root" $ "name" "helm-test" "component" "test") | nindent 4 }}
     skalar.io/client: "true"
+    {{- with include "my-app.istioInjectLabel" $ }}
+    {{- . | nindent 4 }}
+    {{- end }}
   annotations:
     "helm.sh/hook": test
     # Keep a failed test pod for `kubectl logs`; remove it before the next run and after success.
