@@ -42,6 +42,7 @@ enum FuzzTarget: String, CaseIterable {
             _ = HeaderValues.acceptsGzip(value)
             _ = HeaderValues.isCompressible(value)
             _ = HeaderValues.isAcceptableRequestID(value)
+            _ = HeaderValues.isJSON(value)
             _ = HTTPEndpoint(url: value)
         case .faults:
             if let settings = try? FaultSettings.parse(bytes, current: .none) {

@@ -54,6 +54,18 @@ import Testing
         #expect(!HeaderValues.isCompressible("image/png"))
     }
 
+    @Test func jsonMediaTypes() {
+        #expect(HeaderValues.isJSON("application/json"))
+        #expect(HeaderValues.isJSON("Application/JSON; charset=utf-8"))
+        #expect(HeaderValues.isJSON(" application/problem+json "))
+        #expect(!HeaderValues.isJSON("text/plain"))
+        #expect(!HeaderValues.isJSON("text/json"))
+        #expect(!HeaderValues.isJSON("application/+json"))
+        #expect(!HeaderValues.isJSON("application/jsonp"))
+        #expect(!HeaderValues.isJSON(""))
+        #expect(HeaderValues.mediaType("Text/HTML; charset=utf-8") == "text/html")
+    }
+
     @Test func httpEndpoints() {
         #expect(HTTPEndpoint(url: "http://backend-service") == HTTPEndpoint(host: "backend-service", port: 80))
         #expect(HTTPEndpoint(url: "http://127.0.0.1:8081/") == HTTPEndpoint(host: "127.0.0.1", port: 8081))

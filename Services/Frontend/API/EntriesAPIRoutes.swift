@@ -2,7 +2,9 @@ import HTTPTypes
 import SkalarRuntime
 
 /// `GET /api/entries` and `POST /api/entries`: the backend's entries API through the frontend, the path
-/// load takes. Status codes, bodies, `Content-Type`, `Idempotency-Key` and the retry hints pass unchanged.
+/// load takes. The backend's status codes, bodies, `Content-Type`, `Idempotency-Key` and retry hints pass
+/// unchanged; an answer that is not the backend's own (a mesh's `text/plain` 503) never gets this far, as
+/// `BackendClient` turns it into the frontend's JSON error.
 struct EntriesAPIRoutes {
     let backend: BackendClient
     let cpuWork: CPUWork

@@ -5,13 +5,16 @@ import SkalarRuntime
 struct BackendClient: Sendable {
     let client: HTTPClient
 
-    /// A backend response, or the gateway error the frontend answers with when there is none: 504 when the
-    /// backend did not answer within the deadline, 502 when it could not be reached or answered garbage.
+    /// The backend's own response, or the gateway error the frontend answers with when there is none: 504
+    /// when the backend did not answer within the deadline, 502 when it could not be reached, and for an
+    /// answer that is not the backend's (a mesh's local reply, anything not JSON) the error `BackendAnswer`
+    /// maps it to. Callers only ever see the backend's JSON, so they can pass it on as it is.
     func send(
         _ method: HTTPRequest.Method, _ target: String, for incoming: Request, headers: HTTPFields = [:], body: [UInt8] = []
     ) async throws(HTTPError) -> ClientResponse {
+        let response: ClientResponse
         do {
-            return try await client.send(
+            response = try await client.send(
                 method, target, headers: TracePropagation.headers(headers, propagatingFrom: incoming), body: body)
         } catch .timeout {
             throw HTTPError(
@@ -20,6 +23,8 @@ struct BackendClient: Sendable {
         } catch {
             throw HTTPError(.badGateway, code: "backend_unavailable", message: "the backend is unavailable (\(error))")
         }
+        if let error = BackendAnswer.gatewayError(for: response) { throw error }
+        return response
     }
 
     /// The backend's version and pod, from its `/version`.

@@ -1,4 +1,4 @@
-/// Checks on request header values, kept apart from the code that uses them so they can be fuzzed alone.
+/// Checks on header values, kept apart from the code that uses them so they can be fuzzed alone.
 public enum HeaderValues {
     /// Whether a `Content-Type` names a text-like type worth compressing.
     public static func isCompressible(_ contentType: String) -> Bool {
@@ -11,6 +11,23 @@ public enum HeaderValues {
         }
         return matches("text/", prefixOnly: true) || matches("application/json") || matches("application/javascript")
             || matches("image/svg+xml") || matches("application/xml")
+    }
+
+    /// The media type of a `Content-Type`, lower-cased and without its parameters (`text/plain` for
+    /// `Text/Plain; charset=utf-8`).
+    public static func mediaType(_ contentType: String) -> String {
+        (contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            .trimmingWhitespace().lowercased()
+    }
+
+    /// Whether a `Content-Type` names JSON: `application/json`, or a structured `application/…+json` type
+    /// such as `application/problem+json` (RFC 6839), whatever its parameters.
+    public static func isJSON(_ contentType: String) -> Bool {
+        let type = mediaType(contentType)
+        guard type.hasPrefix("application/") else { return false }
+        let subtype = type.dropFirst("application/".count)
+        return subtype == "json"
+            || (subtype.count > "+json".count && subtype.hasSuffix("+json") && !subtype.contains(" ") && !subtype.contains("/"))
     }
 
     /// True when an `Accept-Encoding` lists `gzip` (or `*`) without `q=0`.
