@@ -9,6 +9,7 @@ requests.
     python3 loadtest/mesh/drills.py canary-enable canary-reweight-promote stable-roll-during-canary \\
         canary-abort backend-rollout-classic backend-rollout-native"""
 
+import json
 import re
 import shlex
 import threading
@@ -133,13 +134,17 @@ class Availability:
 
     def _run(self):
         while not self.stop.wait(0.05):
-            self.samples.append((time.monotonic(), get(self.url, timeout=3)[0]))
+            status, body = get(self.url, timeout=3)
+            self.samples.append((time.monotonic(), status, body))
 
     def outage(self):
         self.stop.set()
         self.thread.join()
-        failures = [moment for moment, status in self.samples if status != 200]
+        failures = [moment for moment, status, _ in self.samples if status != 200]
         return failures[-1] - failures[0] + 0.05 if failures else 0.0
+
+    def failure_bodies(self):
+        return [(status, body) for _, status, body in self.samples if status != 200]
 
 
 def backend_rollout(sidecar):
@@ -162,6 +167,12 @@ def backend_rollout(sidecar):
             f"{backend.startup_period_seconds:g} + readiness probe {backend.readiness_period_seconds:g} + endpoints "
             f"{timeline.endpoint_lag_seconds:g} + 1 margin")
         check(outage <= bound, f"the backend's outage ({outage:.1f} s) outlasted the app's drain and start-up ({bound:.1f} s)")
+        # Meanwhile the proxies answer 503 "no healthy upstream" in text/plain; the frontend must turn
+        # that into its own JSON error.
+        failures = probe.failure_bodies()
+        check(failures and all(status in (502, 503, 504) and json.loads(body)["error"]["code"] for status, body in failures),
+              f"not every failed answer was the frontend's JSON error: {failures[:3]}")
+        say(f"{len(failures)} failed probes, all JSON errors: {sorted({json.loads(b)['error']['code'] for _, b in failures})}")
         failed = sum(n for code, n in data["status"].items() if int(code) >= 400) + sum(data["errors"].values())
         check(failed <= 100 * (bound + 1), f"{failed} failed requests for a {outage:.1f} s outage")
         check(not any(p.cut_by_proxy for p in cluster.pods), "a sidecar exited before its app")
