@@ -2,6 +2,7 @@
 split, the termination arithmetic, the HPA, the backend's single writer, and the security context."""
 
 import math
+import re
 
 import pytest
 import yaml
@@ -699,3 +700,17 @@ def test_helm_test_pods(default):
         assert pod["spec"]["restartPolicy"] == "Never"
         script = pod["spec"]["containers"][0]["command"][-1]
         assert "http://frontend-service:80" in script
+
+
+DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+@pytest.mark.parametrize("tag", ["1.4.0", "v2_rc", "V2", "stable", "canary"])
+def test_every_subset_name_is_one_istio_accepts(tag):
+    """Istio rejects the whole DestinationRule when one subset name is not a DNS-1123 label, and two
+    subsets of one name are ambiguous; a version subset only serves the hand-applied file, so a tag
+    that cannot name one gets none, while the track subsets stay."""
+    m = manifests(sets=(f"frontend.image.tag={tag}", "frontend.canary.enabled=true"))
+    names = [s["name"] for s in destination_rules(m)["frontend-service"]["spec"]["subsets"]]
+    assert all(DNS_1123_LABEL.match(name) for name in names), names
+    assert len(names) == len(set(names)) and names[:2] == ["stable", "canary"], names

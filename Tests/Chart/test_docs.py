@@ -64,7 +64,10 @@ def test_notes_print_the_walkthrough():
         "kubectl get hpa frontend-app-hpa",
         f"helm test {chartlib.RELEASE}",
         "--set frontend.image.tag=v2",
-        "--set frontend.canary.enabled=true --set frontend.canary.weight=10",
+        # the two-step enable: the canary's pods first, with no traffic, then its weight
+        "--set frontend.canary.enabled=true --set frontend.canary.weight=0 --wait",
+        "kubectl rollout status deployment/frontend-app-canary-deployment",
+        "--set frontend.canary.weight=10",
         "istio-injection=enabled",
         "curl -H 'Host: my-app.example.com'",
     ):
@@ -75,7 +78,8 @@ def test_notes_print_the_walkthrough():
 def test_notes_follow_the_options():
     canary = notes("frontend.canary.enabled=true", "frontend.canary.weight=20", "loadgen.enabled=true")
     assert "80% of requests go to v1, 20% to v2" in canary
-    assert "--set frontend.image.tag=v2 --set frontend.canary.enabled=false" in canary
+    assert "--set frontend.image.tag=v2 --wait" in canary  # promote inside the stable subset first
+    assert "--set frontend.canary.enabled=false --set frontend.canary.weight=0" in canary
     assert "kubectl logs -n skalar-test -f job/loadgen-1" in canary
     plain = notes("istio.enabled=false", "frontend.canary.enabled=true", "frontend.autoscaling.enabled=false")
     assert "pod count" in plain and "istio-injection" not in plain and "Host:" not in plain

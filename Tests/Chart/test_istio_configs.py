@@ -389,7 +389,7 @@ def test_destination_rules():
         policy = rule["spec"]["trafficPolicy"]
         assert policy["tls"]["mode"] == "ISTIO_MUTUAL"
         assert policy["connectionPool"]["tcp"]["maxConnections"] > 0
-        assert policy["outlierDetection"]["consecutiveGatewayErrors"] > 0
+        assert policy["outlierDetection"]["consecutiveLocalOriginFailures"] > 0
 
 
 def test_fault_injection_and_retries():

@@ -192,7 +192,7 @@ def test_in_mesh_helper_is_the_one_switch():
             assert ".Values.istio.enabled" not in text, template.name
 
 
-MINIMUM_ISTIO = re.compile(r"Istio (?:>= ?)?(1\.\d+)")
+MINIMUM_ISTIO = re.compile(r"Istio (?:>= ?|≥ ?|v)?(1\.\d+)")
 
 
 def istio_minimums(text):
@@ -330,11 +330,13 @@ def test_alert_texts_name_the_error_types_the_frontend_emits():
     assert named == client_error_types()
 
 
-def test_outlier_detection_counts_gateway_errors_not_the_apps_own_5xx():
-    """GET /status/500 (a demo) and the admin listener's fault_injected 500s must not eject a healthy
-    pod; a pod that cannot be reached (connect failure, 502-504) still is."""
+def test_outlier_detection_counts_failures_to_reach_a_pod_not_its_answers():
+    """GET /status/5xx (demos), the admin listener's fault_injected 500s and the frontend's 503 while
+    the backend is away must not eject a healthy pod (the backend-rollout drills check the last on
+    the local mesh); a pod that cannot be reached still is."""
     for rule in manifests().of_kind("DestinationRule"):
         outlier = rule["spec"]["trafficPolicy"]["outlierDetection"]
-        assert outlier["consecutive5xxErrors"] == 0
-        assert outlier["consecutiveGatewayErrors"] == 5
+        assert outlier["consecutive5xxErrors"] == 0 and outlier["consecutiveGatewayErrors"] == 0
+        assert outlier["splitExternalLocalOriginErrors"] is True
+        assert outlier["consecutiveLocalOriginFailures"] == 5
         chartlib.validate_crd(rule)

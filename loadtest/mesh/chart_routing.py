@@ -38,6 +38,8 @@ class Route:
 class TrafficPolicy:
     consecutive_5xx: int | None = None
     consecutive_gateway_errors: int | None = None
+    consecutive_local_origin_failures: int | None = None
+    split_local_origin_errors: bool = False
     interval_seconds: float | None = None
     base_ejection_seconds: float | None = None
     max_ejection_percent: int | None = None
@@ -93,6 +95,7 @@ class Routing:
     policy: TrafficPolicy
     subsets: dict[str, dict[str, str]]
     frontend_env: dict[str, str]
+    backend_policy: TrafficPolicy = field(default_factory=TrafficPolicy)
     backend_route: Route | None = None
     backend_subsets: dict[str, dict[str, str]] = field(default_factory=dict)
     service_selectors: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -145,6 +148,8 @@ def parse_policy(rule) -> TrafficPolicy:
     return TrafficPolicy(
         consecutive_5xx=outlier.get("consecutive5xxErrors"),
         consecutive_gateway_errors=outlier.get("consecutiveGatewayErrors"),
+        consecutive_local_origin_failures=outlier.get("consecutiveLocalOriginFailures"),
+        split_local_origin_errors=bool(outlier.get("splitExternalLocalOriginErrors")),
         interval_seconds=seconds(outlier.get("interval")),
         base_ejection_seconds=seconds(outlier.get("baseEjectionTime")), max_ejection_percent=outlier.get("maxEjectionPercent"),
         max_connections=pool.get("tcp", {}).get("maxConnections"), max_pending_requests=pool.get("http", {}).get("http1MaxPendingRequests"),
@@ -207,6 +212,7 @@ def from_documents(documents: list[dict]) -> Routing:
         policy=parse_policy(frontend_rule),
         subsets={subset["name"]: subset["labels"] for subset in frontend_rule["spec"].get("subsets", [])},
         frontend_env=workloads["frontend-app-deployment"].template.env,
+        backend_policy=parse_policy(backend_rule),
         backend_route=parse_route(backend_services[0]["spec"]["http"][0]) if backend_services else None,
         backend_subsets={subset["name"]: subset["labels"] for subset in (backend_rule or {"spec": {}})["spec"].get("subsets", [])},
         service_selectors={d["metadata"]["name"]: d["spec"]["selector"] for d in documents

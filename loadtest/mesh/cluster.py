@@ -47,6 +47,7 @@ from mesh import ROOT, envoy_binary, free_port, get, wait_for
 ISTIO_TERMINATION_DRAIN_SECONDS = 5.0  # ProxyConfig terminationDrainDuration default
 ISTIO_MINIMUM_DRAIN_SECONDS = 5.0  # pilot-agent MINIMUM_DRAIN_DURATION default
 ACTIVE_CONNECTION_POLL_SECONDS = 1.0  # pilot-agent's check with EXIT_ON_ZERO_ACTIVE_CONNECTIONS
+CRASH_LOOP_BACKOFF_SECONDS = (10.0, 300.0)  # the kubelet's first and longest restart delay, doubling
 
 
 @dataclass
@@ -89,6 +90,8 @@ class Pod:
         self.deleted = False
         self.gone = threading.Event()
         self.cut_by_proxy = False
+        self.killed_at_grace = False
+        self.restarts = 0
         threading.Thread(target=self._run, name=f"pod {name}", daemon=True).start()
 
     @property
@@ -103,15 +106,43 @@ class Pod:
         return self.ready_since is not None and time.monotonic() - self.ready_since >= min_ready_seconds
 
     def _run(self):
+        """The kubelet's view: start the container, probe it, and restart it with CrashLoopBackOff's
+        doubling delay whenever it exits."""
         if self._sleep(self.cluster.timeline.start_seconds):
             return
-        self.popen = self.cluster.start_process(self)
-        self.cluster.event(f"{self.name}: container started")
-        while get(self.url + "/healthz", timeout=1)[0] != 200:  # the startup probe
-            if self._sleep(self.template.startup_period_seconds) or self.popen.poll() is not None:
+        restarts = 0
+        while True:
+            if self._start_container():
+                self._probe_readiness()
+            if self.deleted:
                 return
+            if self.ready_since is not None:
+                self.ready_since = None
+                self.cluster.endpoint_later(self, False)
+            first, longest = CRASH_LOOP_BACKOFF_SECONDS
+            backoff = min(longest, first * 2 ** restarts)
+            restarts += 1
+            self.restarts = restarts
+            self.cluster.event(f"{self.name}: container exited with {self.popen.poll()}; restart {restarts} in {backoff:g} s (CrashLoopBackOff)")
+            if self._sleep(backoff):
+                return
+
+    def _start_container(self):
+        """Starts the process unless the pod was deleted meanwhile (under the cluster's lock, so that a
+        deleted StatefulSet pod never opens the database beside its successor); runs the startup probe."""
+        with self.cluster.lock:
+            if self.deleted:
+                return False
+            self.popen = self.cluster.start_process(self)
+        self.cluster.event(f"{self.name}: container started")
+        while get(self.url + "/healthz", timeout=1)[0] != 200:
+            if self._sleep(self.template.startup_period_seconds) or self.popen.poll() is not None:
+                return False
+        return True
+
+    def _probe_readiness(self):
         failures = 0
-        while not self.deleted and self.popen.poll() is None:  # the readiness probe
+        while not self.deleted and self.popen.poll() is None:
             ready = get(self.url + "/readyz", timeout=1)[0] == 200
             failures = 0 if ready else failures + 1
             if ready and self.ready_since is None:
@@ -160,6 +191,7 @@ class Pod:
             try:
                 self.popen.wait(max(0.0, grace_deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                self.killed_at_grace = True
                 self.popen.kill()
                 self.popen.wait()
                 self.cluster.event(f"{self.name}: SIGKILL at the end of the grace period")
@@ -176,10 +208,13 @@ class Pod:
         config = self.template.proxy_config
         metadata = config.get("proxyMetadata", {}) or {}
         if str(metadata.get("EXIT_ON_ZERO_ACTIVE_CONNECTIONS", "")).lower() == "true":
+            # pilot-agent counts Envoy's active downstream connections: the peers' connections to this
+            # pod, which here are the app's own. Peers close their idle pooled ones when the endpoint
+            # leaves their EDS, as Envoy drains the pools of a removed host.
             minimum = seconds(metadata.get("MINIMUM_DRAIN_DURATION")) or ISTIO_MINIMUM_DRAIN_SECONDS
             self._wait_until(min(started + minimum, grace_deadline))
-            while time.monotonic() < grace_deadline and not app_exited.is_set() and open_connections(self.popen.pid) > 0:
-                app_exited.wait(ACTIVE_CONNECTION_POLL_SECONDS)
+            while time.monotonic() < grace_deadline and open_connections(self.popen.pid) > 0:
+                time.sleep(ACTIVE_CONNECTION_POLL_SECONDS)
         else:
             drain = seconds(config.get("terminationDrainDuration")) or ISTIO_TERMINATION_DRAIN_SECONDS
             self._wait_until(min(started + drain, grace_deadline))
@@ -224,6 +259,8 @@ class Cluster:
         self.started = time.monotonic()
         self.envoy = None
         self.events: list[tuple[float, str]] = []
+        self.logs = []
+        self.revisions: list[dict] = []
 
     # --- what a drill calls ---
 
@@ -232,35 +269,54 @@ class Cluster:
         return f"http://127.0.0.1:{self.gateway_port}"
 
     def install(self, timeout=60):
-        """`helm install --wait`: everything created at once, then wait until every pod serves."""
+        """`helm install`, then wait until every pod serves through the proxies: the settled cluster
+        that a drill starts from."""
+        self.revisions.append(dict(self.values))
         self.event(f"helm install {self._describe(self.values)}")
         self._apply(chart_routing.render(self.values))
-        self.wait_rollout(timeout)
+        self._wait(lambda: all(self._rolled_out(name, settled=True) for name in self.routing.workloads), timeout, "install")
+
+    def rollback(self):
+        """`helm rollback RELEASE` (no --wait): the previous revision's values, applied like an upgrade."""
+        if len(self.revisions) < 2:
+            raise RuntimeError("nothing to roll back to")
+        self.revisions.pop()
+        self.values = dict(self.revisions[-1])
+        self.event("helm rollback")
+        self._apply(chart_routing.render(self.values))
 
     def upgrade(self, sets: dict, wait=False, timeout=90):
-        """`helm upgrade --reuse-values --set ...`: the routes change at once; the pods follow."""
+        """`helm upgrade --reuse-values --set ...`: the routes change at once; the pods follow. `wait`
+        is Helm 3's `--wait`: it returns once the new pods are Ready, not waiting for minReadySeconds
+        nor for the proxies' endpoints."""
         self.values = {**self.values, **sets}
-        self.event(f"helm upgrade {self._describe(sets)}")
+        self.revisions.append(dict(self.values))
+        self.event(f"helm upgrade {self._describe(sets)}{' --wait' if wait else ''}")
         self._apply(chart_routing.render(self.values))
         if wait:
-            self.wait_rollout(timeout)
+            self._wait(lambda: all(self._rolled_out(name) for name in self.routing.workloads), timeout, "helm --wait")
 
-    def wait_rollout(self, timeout=90):
-        """`helm --wait` / `kubectl rollout status`: every workload has its replicas of the current
-        template ready and in the endpoints."""
-        def done():
-            with self.lock:
-                for name, workload in self.routing.workloads.items():
-                    current = [p for p in self._live(name) if p.template.identity == workload.template.identity]
-                    if len(current) < workload.replicas or not all(p in self.endpoints for p in current):
-                        return False
-                    if workload.kind == "Deployment" and len(self._live(name)) != workload.replicas:
-                        return False
-            return True
+    def rollout_status(self, workload, timeout=90):
+        """`kubectl rollout status`: the workload's pods of the current template are available (ready
+        for minReadySeconds) and no old pod is left running."""
+        self._wait(lambda: self._rolled_out(workload, available=True), timeout, f"rollout status {workload}")
 
-        if not wait_for(done, timeout=timeout, interval=0.1):
-            raise TimeoutError(f"the rollout did not finish within {timeout} s; see {self.workdir}")
-        self.event("rollout complete")
+    def _rolled_out(self, name, available=False, settled=False):
+        with self.lock:
+            workload = self.routing.workloads[name]
+            live = self._live(name)
+            current = [p for p in live if p.template.identity == workload.template.identity]
+            minimum = workload.min_ready_seconds if available else 0
+            if len(current) < workload.replicas or not all(p.available(minimum) for p in current):
+                return False
+            if settled and not all(p in self.endpoints for p in current):
+                return False
+            return not (available or settled) or len(live) == len(current)
+
+    def _wait(self, condition, timeout, what):
+        if not wait_for(condition, timeout=timeout, interval=0.1):
+            raise TimeoutError(f"{what} did not finish within {timeout} s; see {self.workdir}")
+        self.event(f"{what}: done")
 
     def wait_settled(self, timeout=60):
         """Until every deleted pod is gone."""
@@ -270,29 +326,43 @@ class Cluster:
     def pods_of(self, workload):
         return self._live(workload)
 
+    def ejected_hosts(self, host):
+        """Endpoints of `host` that the proxies' outlier detection has ejected right now."""
+        status, body = get(f"http://127.0.0.1:{self.envoy_admin_port}/stats?filter=outlier_detection.ejections_active")
+        return sum(int(line.rsplit(": ", 1)[1]) for line in body.decode().splitlines() if line.startswith(f"cluster.{host}|"))
+
     def event(self, text):
         moment = time.monotonic() - self.started
         self.events.append((moment, text))
         if self.verbose:
             print(f"    t={moment:6.2f}s  {text}", flush=True)
 
-    def close(self):
+    def close(self, keep_workdir=False):
         self.stopping.set()
-        if self.envoy and self.envoy.poll() is None:
-            self.envoy.terminate()
-            self.envoy.wait(10)
+        for controller in self.controllers.values():
+            controller.join(10)
+        with self.lock:
+            for pod in self.pods:
+                pod.deleted = True
         for pod in self.pods:
-            pod.deleted = True
             if pod.popen and pod.popen.poll() is None:
                 pod.popen.kill()
                 pod.popen.wait(10)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.envoy and self.envoy.poll() is None:
+            self.envoy.terminate()
+            self.envoy.wait(10)
+        for log in self.logs:
+            log.close()
+        if keep_workdir:
+            print(f"    logs and xDS files kept in {self.workdir}", flush=True)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, failure, *exc):
+        self.close(keep_workdir=failure is not None)
 
     # --- the control plane ---
 
@@ -347,8 +417,8 @@ class Cluster:
         return "eds-" + cluster.replace("|", "_") + ".json"
 
     def _write_clusters(self):
-        policy = self.routing.policy
-        self._publish("cds.json", [envoy_config.cluster_resource(name, policy, self._path(self._eds_file(name)))
+        policies = {"frontend-service": self.routing.policy, "backend-service": self.routing.backend_policy}
+        self._publish("cds.json", [envoy_config.cluster_resource(name, policies[name.split("|")[0]], self._path(self._eds_file(name)))
                                    for name in self._clusters()])
 
     def _write_endpoints(self):
@@ -388,6 +458,7 @@ class Cluster:
             {"gateway": self.gateway_port, "backend": self.backend_port}, lambda name: self._path(f"rds-{name}.json")))
         self._path("envoy.json").write_text(json.dumps(envoy_config.xds_bootstrap(self.envoy_admin_port, lds, cds)))
         log = open(self._path("envoy.log"), "ab")
+        self.logs.append(log)
         self.envoy = subprocess.Popen([envoy_binary(), "-c", str(self._path("envoy.json")), "--log-level", "warning",
                                        "--base-id", str(self.gateway_port), "--concurrency", "1"], stdout=log, stderr=log)
         if not wait_for(lambda: get(f"http://127.0.0.1:{self.envoy_admin_port}/ready")[0] == 200, timeout=15):
@@ -419,6 +490,7 @@ class Cluster:
         else:
             env["DATABASE_PATH"] = str(self._path("backend.sqlite"))  # the same claim for every backend pod
         log = open(self._path(f"{pod.name}.log"), "ab")
+        self.logs.append(log)
         return subprocess.Popen([str(self.bin_dir / binary)], env=env, stdout=log, stderr=log)
 
     # --- the workload controllers ---
@@ -460,11 +532,19 @@ class Cluster:
                     current[-1].delete()
 
     def _control_stateful_set(self, workload, name):
-        """One replica, OrderedReady, RollingUpdate: delete the pod, wait until it is gone, create the next."""
+        """One replica, OrderedReady, RollingUpdate: delete the pod, wait until it is gone, create the
+        next. Like the real controller, it replaces only a Ready pod: a pod that never gets Ready (a
+        broken release) holds the rollout, and a rollback too, until someone deletes it (Kubernetes'
+        "forced rollback")."""
         every = [p for p in self.pods if p.workload == name and not p.gone.is_set()]
         if any(p.deleted for p in every):
             return
         if not every:
             self._create(workload, f"{name}-0")
-        elif every[0].template.identity != workload.template.identity:
+        elif every[0].template.identity != workload.template.identity and every[0].ready_since is not None:
             every[0].delete()
+
+    def delete_pod(self, name):
+        """`kubectl delete pod NAME`."""
+        with self.lock:
+            next(p for p in self.pods if p.name == name and not p.deleted).delete()

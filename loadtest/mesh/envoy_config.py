@@ -66,9 +66,6 @@ def route_entries(routes: list[Route]) -> list[dict]:
     return entries
 
 
-def referenced_clusters(routes: list[Route]) -> set[str]:
-    return {cluster_name(d.host, d.subset) for route in routes for d in route.destinations}
-
 
 def connection_manager(stat_prefix, route_specifier: dict) -> dict:
     return {
@@ -103,6 +100,11 @@ def traffic_policy(name, policy: TrafficPolicy) -> dict:
     if policy.consecutive_gateway_errors:
         outlier["consecutive_gateway_failure"] = policy.consecutive_gateway_errors
         outlier["enforcing_consecutive_gateway_failure"] = 100
+    if policy.split_local_origin_errors:
+        outlier["split_external_local_origin_errors"] = True
+    if policy.consecutive_local_origin_failures:
+        outlier["consecutive_local_origin_failure"] = policy.consecutive_local_origin_failures
+        outlier["enforcing_consecutive_local_origin_failure"] = 100
     if outlier:
         result["outlier_detection"] = {
             **outlier,

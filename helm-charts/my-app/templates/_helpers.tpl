@@ -294,9 +294,13 @@ connectionPool:
     http2MaxRequests: {{ $d.connectionPool.http2MaxRequests }}
     idleTimeout: {{ $d.connectionPool.idleTimeout }}
 outlierDetection:
-  # Only gateway errors eject a pod: the app's own 5xx (GET /status/500) are answers of a working pod.
+  # Only failures to reach a pod eject it. Every status a pod answers is a working pod's answer: the
+  # /status/5xx demos, and the frontend's own 502/503/504 while the backend is away, which would
+  # otherwise eject every frontend pod during a backend outage and keep them out long after it.
+  splitExternalLocalOriginErrors: true
+  consecutiveLocalOriginFailures: {{ $d.outlierDetection.consecutiveLocalOriginFailures }}
   consecutive5xxErrors: 0
-  consecutiveGatewayErrors: {{ $d.outlierDetection.consecutiveGatewayErrors }}
+  consecutiveGatewayErrors: 0
   interval: {{ $d.outlierDetection.interval }}
   baseEjectionTime: {{ $d.outlierDetection.baseEjectionTime }}
   maxEjectionPercent: {{ $d.outlierDetection.maxEjectionPercent }}
