@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import chartlib
-from chartlib import CHART, NAMESPACE, ROOT, containers, manifests, pod_metadata, pod_spec, selects
+from chartlib import CHART, NAMESPACE, ROOT, manifests, pod_metadata, pod_spec, selects
 from test_docs import notes
 
 MONITORING = chartlib.PROMETHEUS_OPERATOR_APIS
