@@ -8,9 +8,9 @@ struct BackendCommand: ServiceCommand {
         discussion: "`backend healthcheck` asks a running backend's /healthz on 127.0.0.1:$PORT and exits 0 or 1.")
 
     /// How often expired idempotency keys are purged.
-    static let purgeIntervalMilliseconds = 10 * 60 * 1000
+    static let purgeInterval = Duration.seconds(10 * 60)
     /// How long to wait before opening a database that could not be opened again.
-    static let reopenDelayMilliseconds = 1000
+    static let reopenDelay = Duration.seconds(1)
 
     static let defaultHealthcheckPort: Int? = 8081
 
@@ -39,12 +39,12 @@ struct BackendCommand: ServiceCommand {
                     break
                 } catch {
                     logger.error("database unavailable; retrying", metadata: ["path": "\(databasePath)", "error": "\(error)"])
-                    await loop.sleep(milliseconds: Self.reopenDelayMilliseconds)
+                    await loop.sleep(for: Self.reopenDelay)
                 }
             }
             Task(executorPreference: loop) {
                 while true {
-                    await loop.sleep(milliseconds: Self.purgeIntervalMilliseconds)
+                    await loop.sleep(for: Self.purgeInterval)
                     do { try await store.purgeExpiredKeys() } catch { logger.warning("purging idempotency keys failed", metadata: ["error": "\(error)"]) }
                 }
             }

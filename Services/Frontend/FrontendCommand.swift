@@ -24,7 +24,7 @@ struct FrontendCommand: ServiceCommand {
         let service = Service(configuration: configuration)
         let backend = BackendClient(
             client: HTTPClient(
-                endpoint: backendEndpoint, timeoutMilliseconds: backendTimeout, loops: service.loops,
+                endpoint: backendEndpoint, timeout: .milliseconds(backendTimeout), loops: service.loops,
                 metrics: service.metrics))
         // The frontend's readiness deliberately ignores the backend: if it followed it, a backend outage
         // would pull every frontend pod out of its Service too, and users would get connection errors

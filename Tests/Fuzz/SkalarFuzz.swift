@@ -47,7 +47,7 @@ enum FuzzTarget: String, CaseIterable {
         case .faults:
             if let settings = try? FaultSettings.parse(bytes, current: .none) {
                 precondition((0...1).contains(settings.errorRate), "accepted an error rate out of range")
-                precondition((0...FaultSettings.maximumDelayMilliseconds).contains(settings.delayMilliseconds), "accepted a delay out of range")
+                precondition(settings.delay >= .zero && settings.delay <= .milliseconds(FaultSettings.maximumDelayMilliseconds), "accepted a delay out of range")
             }
         }
     }

@@ -26,7 +26,7 @@ final class LoadRunner: Sendable {
         let loops = self.loops
         clients = plan.targets.map { target in
             HTTPClient(
-                endpoint: target.endpoint, timeoutMilliseconds: plan.timeoutMilliseconds, loops: loops, metrics: nil,
+                endpoint: target.endpoint, timeout: .milliseconds(plan.timeoutMilliseconds), loops: loops, metrics: nil,
                 limits: limits, retriesConnectionFailures: false)
         }
         picker = ScenarioPicker(plan.scenarios)
@@ -56,7 +56,7 @@ final class LoadRunner: Sendable {
             while true {
                 if let response = try? await client.send(.get, probe, headers: plan.headers), (200..<300).contains(response.status) { break }
                 if MonotonicClock.nanoseconds() > deadline { return false }
-                await loops.loops[0].sleep(milliseconds: 500)
+                await loops.loops[0].sleep(for: .milliseconds(500))
             }
         }
         return true
@@ -122,7 +122,7 @@ final class LoadRunner: Sendable {
                 Task(executorPreference: loop) { await self.send(number, intendedAt: intended, on: loop) }
                 dueSeconds += 1 / rate
             }
-            await loop.sleep(milliseconds: 1)
+            await loop.sleep(for: .milliseconds(1))
         }
     }
 

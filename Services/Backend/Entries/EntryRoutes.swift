@@ -91,8 +91,3 @@ struct EntryRoutes {
         }
     }
 }
-
-extension HTTPField.Name {
-    /// Marks a response replayed for a repeated Idempotency-Key.
-    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
-}

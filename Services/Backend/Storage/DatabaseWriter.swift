@@ -35,15 +35,11 @@ final class DatabaseWriter: @unchecked Sendable {
     /// Opens the writer's connection with `open` on the writer's own thread and starts serving writes.
     func start(open: @escaping @Sendable () throws -> SQLiteConnection) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let context = Unmanaged.passRetained(StartContext(writer: self, open: open, continuation: continuation))
-            var thread = pthread_t()
-            let status = pthread_create(&thread, nil, databaseWriterMain, context.toOpaque())
-            if status != 0 {
-                context.release()
+            guard let thread = SystemThread.start({ self.run(open: open, started: continuation) }) else {
                 continuation.resume(throwing: SQLiteError(code: 1, message: "cannot start the writer thread"))
-            } else {
-                pthread_detach(thread)
+                return
             }
+            thread.detach()
         }
     }
 
@@ -71,7 +67,7 @@ final class DatabaseWriter: @unchecked Sendable {
         return MonotonicClock.nanoseconds() - oldest
     }
 
-    fileprivate func run(open: () throws -> SQLiteConnection, started: CheckedContinuation<Void, any Error>) {
+    private func run(open: () throws -> SQLiteConnection, started: CheckedContinuation<Void, any Error>) {
         do {
             connection = try open()
         } catch {
@@ -118,22 +114,4 @@ final class DatabaseWriter: @unchecked Sendable {
         onCommit(Double(MonotonicClock.nanoseconds() - start) / 1e9)
         for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
     }
-}
-
-private final class StartContext {
-    let writer: DatabaseWriter
-    let open: @Sendable () throws -> SQLiteConnection
-    let continuation: CheckedContinuation<Void, any Error>
-
-    init(writer: DatabaseWriter, open: @escaping @Sendable () throws -> SQLiteConnection, continuation: CheckedContinuation<Void, any Error>) {
-        self.writer = writer
-        self.open = open
-        self.continuation = continuation
-    }
-}
-
-private func databaseWriterMain(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    let context = Unmanaged<StartContext>.fromOpaque(argument!).takeRetainedValue()
-    context.writer.run(open: context.open, started: context.continuation)
-    return nil
 }

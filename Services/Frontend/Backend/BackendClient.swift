@@ -19,7 +19,7 @@ struct BackendClient: Sendable {
         } catch .timeout {
             throw HTTPError(
                 .gatewayTimeout, code: "backend_timeout",
-                message: "the backend did not answer within \(client.timeoutMilliseconds) ms")
+                message: "the backend did not answer within \(client.timeout.wholeMilliseconds) ms")
         } catch {
             throw HTTPError(.badGateway, code: "backend_unavailable", message: "the backend is unavailable (\(error))")
         }
@@ -55,16 +55,9 @@ func outcome<Value: Sendable>(_ body: () async throws(HTTPError) -> Value) async
     }
 }
 
-extension HTTPField.Name {
-    /// The backend's version, on every frontend response that needed the backend.
-    static let backendVersion = HTTPField.Name("X-Backend-Version")!
-    /// Marks a backend response replayed for a repeated Idempotency-Key.
-    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
-}
-
 extension Response {
     /// Adds `X-Backend-Version` from a backend response's `X-App-Version`.
     mutating func noteBackend(_ backend: ClientResponse) {
-        if let version = backend.headers[HTTPField.Name("X-App-Version")!] { headers[.backendVersion] = version }
+        if let version = backend.headers[.appVersion] { headers[.backendVersion] = version }
     }
 }

@@ -17,7 +17,7 @@ struct DemoRoutes {
                 throw HTTPError.badRequest("the delay must be an integer from 0 to 10000 (ms)", code: "invalid_delay")
             }
             // A libevent timer on this loop: the loop keeps serving while this request waits.
-            await EventLoop.current?.sleep(milliseconds: delay)
+            await EventLoop.current?.sleep(for: .milliseconds(delay))
             return .json(["delayedMs": .number(Double(delay))])
         }
     }

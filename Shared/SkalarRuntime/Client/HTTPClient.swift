@@ -1,4 +1,3 @@
-import CLibEvent
 import HTTPTypes
 
 /// An HTTP/1.1 client on the service's own event loops, for calls such as frontend → backend.
@@ -18,7 +17,8 @@ public final class HTTPClient: Sendable {
     }
 
     public let endpoint: HTTPEndpoint
-    public let timeoutMilliseconds: Int
+    /// The deadline of each call, connecting, waiting for a pooled connection and the one retry included.
+    public let timeout: Duration
     /// Whether a connection-level failure of a repeatable request is retried once. A load generator turns
     /// this off: it must count every failure, not hide it.
     public let retriesConnectionFailures: Bool
@@ -27,11 +27,11 @@ public final class HTTPClient: Sendable {
     private let metrics: ServiceMetrics?
 
     public init(
-        endpoint: HTTPEndpoint, timeoutMilliseconds: Int, loops: EventLoopGroup, metrics: ServiceMetrics?,
+        endpoint: HTTPEndpoint, timeout: Duration, loops: EventLoopGroup, metrics: ServiceMetrics?,
         limits: Limits = Limits(), retriesConnectionFailures: Bool = true
     ) {
         self.endpoint = endpoint
-        self.timeoutMilliseconds = timeoutMilliseconds
+        self.timeout = timeout
         self.retriesConnectionFailures = retriesConnectionFailures
         self.loops = loops
         self.metrics = metrics
@@ -55,42 +55,50 @@ public final class HTTPClient: Sendable {
         return try result.get()
     }
 
-    /// The call and its metric, both on `loop`, whose metric cache is only touched there.
+    /// The call and its metric, both on `loop`, whose state is only touched there.
     private func performAndRecord(
         _ method: HTTPRequest.Method, _ target: String, headers: HTTPFields, body: [UInt8], on loop: EventLoop,
         start: UInt64
     ) async -> Result<ClientResponse, HTTPClientError> {
-        let result = await perform(method, target, headers: headers, body: body, on: loop, start: start)
-        record(method: method, result: result, start: start, loop: loop)
+        let state = loop.local(ObjectIdentifier(self)) {
+            ClientLoopState(
+                pool: ConnectionPool(loop: loop, endpoint: endpoint, limits: limits),
+                metrics: metrics.map(ClientRequestMetrics.init(metrics:)))
+        }
+        let result = await perform(method, target, headers: headers, body: body, on: loop, pool: state.pool, start: start)
+        if let metrics = state.metrics {
+            switch result {
+            case let .success(response):
+                let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
+                metrics.duration(method: method, status: response.status).record(elapsed)
+            case let .failure(error):
+                metrics.errors(method: method, kind: error.kind).increment()
+            }
+        }
         return result
     }
 
     private func perform(
         _ method: HTTPRequest.Method, _ target: String, headers: HTTPFields, body: [UInt8], on loop: EventLoop,
-        start: UInt64
+        pool: ConnectionPool, start: UInt64
     ) async -> Result<ClientResponse, HTTPClientError> {
-        let pool = loop.local(ObjectIdentifier(self)) { ConnectionPool(loop: loop, endpoint: endpoint, limits: limits) }
         var headers = headers
-        if headers[.hostHeader] == nil { headers[.hostHeader] = endpoint.hostHeader }
+        if headers[.host] == nil { headers[.host] = endpoint.hostHeader }
         let retryable = method.isIdempotent || headers[.idempotencyKey] != nil
         var attempt = 0
         while true {
-            let elapsed = Int((MonotonicClock.nanoseconds() - start) / 1_000_000)
-            let remaining = timeoutMilliseconds - elapsed
-            guard remaining > 0 else { return .failure(.timeout) }
+            let remaining = timeout - .nanosecondsBetween(start, MonotonicClock.nanoseconds())
+            guard remaining > .zero else { return .failure(.timeout) }
             guard let connection = await pool.acquire(waitingAtMost: remaining) else { return .failure(.poolExhausted) }
-            do {
-                let response = try await withCheckedThrowingContinuation { continuation in
-                    ClientCall(continuation).start(
-                        on: loop, connection: connection, method: method.evhttpCommand, target: target,
-                        headers: headers, body: body, timeoutMilliseconds: remaining)
-                }
+            let result = await ClientExchange.send(
+                method, target, headers: headers, body: body, on: connection, base: loop.base, deadline: remaining)
+            switch result {
+            case let .success(response):
                 let closes = response.headers[.connection]?.lowercased().contains("close") ?? false
                 pool.release(connection, reusable: !closes)
                 return .success(response)
-            } catch {
+            case let .failure(failure):
                 pool.release(connection, reusable: false)
-                let failure = error as? HTTPClientError ?? .connectionClosed
                 if failure.isConnectionLevel, retryable, retriesConnectionFailures, attempt == 0 {
                     attempt += 1
                     continue
@@ -99,16 +107,16 @@ public final class HTTPClient: Sendable {
             }
         }
     }
+}
 
-    private func record(method: HTTPRequest.Method, result: Result<ClientResponse, HTTPClientError>, start: UInt64, loop: EventLoop) {
-        guard let metrics else { return }
-        let seconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
-        switch result {
-        case let .success(response):
-            loop.metricCache.clientDuration(in: metrics, method: method, status: response.status).record(seconds)
-        case let .failure(error):
-            loop.metricCache.clientErrors(in: metrics, method: method, kind: error.kind).increment()
-        }
+/// What one HTTP client keeps on one loop.
+private final class ClientLoopState {
+    let pool: ConnectionPool
+    let metrics: ClientRequestMetrics?
+
+    init(pool: ConnectionPool, metrics: ClientRequestMetrics?) {
+        self.pool = pool
+        self.metrics = metrics
     }
 }
 
@@ -120,25 +128,4 @@ extension HTTPRequest.Method {
         default: return false
         }
     }
-
-    var evhttpCommand: evhttp_cmd_type {
-        switch self {
-        case .get: return EVHTTP_REQ_GET
-        case .post: return EVHTTP_REQ_POST
-        case .head: return EVHTTP_REQ_HEAD
-        case .put: return EVHTTP_REQ_PUT
-        case .delete: return EVHTTP_REQ_DELETE
-        case .options: return EVHTTP_REQ_OPTIONS
-        case .trace: return EVHTTP_REQ_TRACE
-        case .connect: return EVHTTP_REQ_CONNECT
-        default: return EVHTTP_REQ_PATCH
-        }
-    }
-}
-
-extension HTTPField.Name {
-    /// HTTP/1.1's `Host`; swift-http-types models it as the request's authority instead.
-    static let hostHeader = HTTPField.Name("Host")!
-    /// Makes a POST safe to repeat: the backend answers a repeat with the first response.
-    public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 }

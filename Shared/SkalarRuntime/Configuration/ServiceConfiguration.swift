@@ -55,7 +55,7 @@ public struct CommonOptions: ParsableArguments {
         let limits = ServerLimits(
             maxBodyBytes: try reader.integer(maxBodyBytes, "MAX_BODY_BYTES", in: 0...(256 << 20), default: 1 << 20),
             maxHeaderBytes: try reader.integer(maxHeaderBytes, "MAX_HEADER_BYTES", in: 1024...(1 << 20), default: 16 << 10),
-            idleTimeoutSeconds: try reader.integer(idleTimeoutSeconds, "IDLE_TIMEOUT_SECONDS", in: 1...3600, default: 75))
+            idleTimeout: .seconds(try reader.integer(idleTimeoutSeconds, "IDLE_TIMEOUT_SECONDS", in: 1...3600, default: 75)))
         let terminal = isatty(STDOUT_FILENO) == 1
         return ServiceConfiguration(
             service: service,

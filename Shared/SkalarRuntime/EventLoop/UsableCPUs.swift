@@ -11,11 +11,11 @@ public enum UsableCPUs {
 
     /// The CPU quota in CPUs, or nil when there is none. Reads cgroup v2 `cpu.max`, then v1's cfs files.
     public static func cgroupQuota(root: String) -> Double? {
-        if let line = readFile("\(root)/cpu.max") {
+        if let line = FileReading.firstLine(of: "\(root)/cpu.max") {
             return parseCgroupV2CPUMax(line)
         }
-        if let quota = readFile("\(root)/cpu/cpu.cfs_quota_us").flatMap({ Int($0) }),
-           let period = readFile("\(root)/cpu/cpu.cfs_period_us").flatMap({ Int($0) }) {
+        if let quota = FileReading.firstLine(of: "\(root)/cpu/cpu.cfs_quota_us").flatMap({ Int($0) }),
+           let period = FileReading.firstLine(of: "\(root)/cpu/cpu.cfs_period_us").flatMap({ Int($0) }) {
             return quota > 0 && period > 0 ? Double(quota) / Double(period) : nil
         }
         return nil
@@ -54,14 +54,5 @@ public enum UsableCPUs {
             }
         }
         return count > 0 ? count : nil
-    }
-
-    static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text.trimmingWhitespace()
     }
 }

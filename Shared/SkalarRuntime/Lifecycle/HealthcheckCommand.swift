@@ -4,7 +4,7 @@ import Glibc
 /// answers 200 within two seconds, 1 otherwise. It lets a plain Docker `HEALTHCHECK` work in an image
 /// that has no curl or wget.
 enum HealthcheckCommand {
-    static let timeoutMilliseconds: Int32 = 2000
+    static let timeout = Duration.seconds(2)
 
     /// Checks the port named by `PORT` (or `defaultPort`) and exits.
     static func run(defaultPort: Int) -> Never {
@@ -17,7 +17,7 @@ enum HealthcheckCommand {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: Int(timeoutMilliseconds / 1000), tv_usec: Int(timeoutMilliseconds % 1000) * 1000)
+        var timeout = timeval(Self.timeout)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var storage = address.storage

@@ -87,10 +87,8 @@ public final class Service: @unchecked Sendable {
         for loop in loops.loops {
             let listener = LoopListener(
                 loop: loop, pipeline: pipeline, state: state, limits: configuration.limits, version: configuration.version)
-            do {
-                _ = try listener.bind(address: address, reusePort: true)
-            } catch {
-                throw StartupError("\(error.description) on \(requested)")
+            if case let .failure(error) = listener.bind(address: address, reusePort: true) {
+                throw StartupError("cannot listen: \(error) on \(requested)")
             }
             listeners.append(listener)
         }
@@ -111,11 +109,12 @@ public final class Service: @unchecked Sendable {
         guard let address = SocketAddress(host: configuration.adminBindAddress, port: configuration.adminPort) else {
             throw StartupError("invalid ADMIN_BIND_ADDRESS \(configuration.adminBindAddress)")
         }
-        do {
-            let port = try listener.bind(address: address, reusePort: false)
+        switch listener.bind(address: address, reusePort: false) {
+        case let .success(port):
             return (listener, port)
-        } catch {
-            throw StartupError("\(error.description) on \(configuration.adminBindAddress):\(configuration.adminPort) (ADMIN_PORT)")
+        case let .failure(error):
+            throw StartupError(
+                "cannot listen: \(error) on \(configuration.adminBindAddress):\(configuration.adminPort) (ADMIN_PORT)")
         }
     }
 
@@ -153,7 +152,7 @@ public final class Service: @unchecked Sendable {
             Task(executorPreference: loop) { [self] in
                 for listener in onThisLoop { listener.stopAccepting() }
                 while !onThisLoop.allSatisfy({ $0.finishIfIdle() }) {
-                    await loop.sleep(milliseconds: 5)
+                    await loop.sleep(for: .milliseconds(5))
                 }
                 loopsStopped.add(1, ordering: .releasing)
                 loop.stop()

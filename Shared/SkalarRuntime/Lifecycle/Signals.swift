@@ -27,7 +27,7 @@ public enum ShutdownSignals {
             while sigwait(&mask, &signal) != 0 {}
             return signal
         }
-        var timeout = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var timeout = timespec(.milliseconds(milliseconds))
         while true {
             let result = sigtimedwait(&mask, nil, &timeout)
             if result > 0 { return result }

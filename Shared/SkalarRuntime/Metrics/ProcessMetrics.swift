@@ -26,7 +26,7 @@ struct ProcessMetrics: Sendable {
     }
 
     private func residentBytes() -> Int {
-        guard let statm = UsableCPUs.readFile("/proc/self/statm") else { return 0 }
+        guard let statm = FileReading.firstLine(of: "/proc/self/statm") else { return 0 }
         let fields = statm.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))

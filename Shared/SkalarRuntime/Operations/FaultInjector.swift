@@ -8,12 +8,12 @@ public struct FaultSettings: Sendable, Equatable {
     /// Share of requests answered with an injected 500, from 0.0 to 1.0.
     public var errorRate: Double
     /// Delay before the handler runs, from 0 to 10000 ms.
-    public var delayMilliseconds: Int
+    public var delay: Duration
 
-    public static let none = FaultSettings(errorRate: 0, delayMilliseconds: 0)
+    public static let none = FaultSettings(errorRate: 0, delay: .zero)
 
     public var json: JSONValue {
-        ["errorRate": .number(errorRate), "delayMs": .number(Double(delayMilliseconds))]
+        ["errorRate": .number(errorRate), "delayMs": .number(Double(delay.wholeMilliseconds))]
     }
 
     /// Reads `{"errorRate":0.0-1.0,"delayMs":0-10000}`; a missing member keeps its value from `current`.
@@ -40,7 +40,7 @@ public struct FaultSettings: Sendable, Equatable {
             case "delayMs":
                 if let delay = value.numberValue, delay == delay.rounded(),
                    (0...Double(maximumDelayMilliseconds)).contains(delay) {
-                    settings.delayMilliseconds = Int(delay)
+                    settings.delay = .milliseconds(Int(delay))
                 } else {
                     problems.append((key, .string("must be an integer from 0 to \(maximumDelayMilliseconds)")))
                 }

@@ -9,7 +9,7 @@ struct OperationalRoutes {
     let readinessCheck: ReadinessCheck?
 
     /// A loop that has not run its heartbeat timer for this long is stalled, and liveness fails.
-    static let stallThresholdNanos: UInt64 = 5_000_000_000
+    static let stallThreshold = Duration.seconds(5)
 
     // Probes are hit constantly; their bodies are made once.
     private static let live = Response.json(["status": "ok"])
@@ -20,8 +20,8 @@ struct OperationalRoutes {
             if state.isLivenessDisabled {
                 throw HTTPError(.serviceUnavailable, code: "not_live", message: "liveness disabled through the admin listener")
             }
-            if loops.loops.contains(where: { $0.nanosSinceHeartbeat > Self.stallThresholdNanos }) {
-                let stalled = loops.loops.filter { $0.nanosSinceHeartbeat > Self.stallThresholdNanos }.map(\.index)
+            if loops.loops.contains(where: { $0.timeSinceHeartbeat > Self.stallThreshold }) {
+                let stalled = loops.loops.filter { $0.timeSinceHeartbeat > Self.stallThreshold }.map(\.index)
                 throw HTTPError(.serviceUnavailable, code: "not_live", message: "event loops stalled: \(stalled)")
             }
             return Self.live

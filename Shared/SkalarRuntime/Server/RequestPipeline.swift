@@ -26,7 +26,10 @@ final class RequestPipeline: Sendable {
         self.accessLog = accessLog
     }
 
-    func respond(to request: Request, on loop: EventLoop, startedAt start: UInt64) async -> Response {
+    /// The response to `request`, on `loop`; its duration goes to `requestMetrics`, that loop's handles.
+    func respond(
+        to request: Request, on loop: EventLoop, recordingIn requestMetrics: ServerRequestMetrics?, startedAt start: UInt64
+    ) async -> Response {
         var request = request
         var response: Response
         var operational = false
@@ -52,14 +55,14 @@ final class RequestPipeline: Sendable {
             }
         }
         compression.apply(to: &response, for: request)
-        record(request, response, operational: operational, loop: loop, start: start)
+        record(request, response, operational: operational, in: requestMetrics, start: start)
         return response
     }
 
     private func run(_ route: Route, request: Request, loop: EventLoop) async -> Response {
         if !route.isOperational, let faults {
             let settings = faults.current
-            if settings.delayMilliseconds > 0 { await loop.sleep(milliseconds: settings.delayMilliseconds) }
+            await loop.sleep(for: settings.delay)
             if settings.errorRate > 0, loop.requestIDs.nextUnit() < settings.errorRate {
                 return HTTPError(.internalServerError, code: "fault_injected", message: "fault injected by the admin listener").response
             }
@@ -74,14 +77,14 @@ final class RequestPipeline: Sendable {
         }
     }
 
-    private func record(_ request: Request, _ response: Response, operational: Bool, loop: EventLoop, start: UInt64) {
+    private func record(
+        _ request: Request, _ response: Response, operational: Bool, in requestMetrics: ServerRequestMetrics?,
+        start: UInt64
+    ) {
         let seconds = Double(MonotonicClock.nanoseconds() &- start) / 1e9
         let route = request.route ?? "unmatched"
         let status = response.status.code
-        if let metrics {
-            loop.metricCache.serverDuration(in: metrics, method: request.method, route: route, status: status)
-                .record(seconds)
-        }
+        requestMetrics?.duration(method: request.method, route: route, status: status).record(seconds)
         guard accessLog else { return }
         let level: Logger.Level = operational ? .debug : .info
         guard logger.logLevel <= level else { return }
@@ -96,9 +99,3 @@ final class RequestPipeline: Sendable {
         ])
     }
 }
-
-extension HTTPField.Name {
-    /// The request id header, taken from the request or made for it, on every response.
-    public static let requestID = HTTPField.Name("X-Request-Id")!
-}
-

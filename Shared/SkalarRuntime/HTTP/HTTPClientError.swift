@@ -1,5 +1,3 @@
-import HTTPTypes
-
 /// Why an outgoing HTTP call failed without a response.
 public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The connection could not be made (refused, unreachable).
@@ -29,11 +27,4 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public var description: String { kind }
-}
-
-/// A complete response to an outgoing call.
-public struct ClientResponse: Sendable {
-    public let status: Int
-    public let headers: HTTPFields
-    public let body: [UInt8]
 }

@@ -7,17 +7,11 @@ public struct ServerLimits: Sendable {
     /// A connection that sends nothing for this long, idle or mid-request, is closed. The default (75 s)
     /// outlasts the 60 s idle timeouts common in load balancers, so a proxy closes an idle keep-alive
     /// connection before the server does and never sends a request into a closing socket.
-    public var idleTimeoutSeconds: Int
+    public var idleTimeout: Duration
 
-    /// libevent 2.1 answers a body past its own cap with a bare HTML 413 that cannot carry our headers,
-    /// so its cap sits above ours: bodies up to this many times `maxBodyBytes` reach the server's JSON 413.
-    static let libeventBodyCapFactor = 4
-
-    var libeventBodyCap: Int { max(maxBodyBytes, 64 << 10) * Self.libeventBodyCapFactor }
-
-    public init(maxBodyBytes: Int, maxHeaderBytes: Int, idleTimeoutSeconds: Int) {
+    public init(maxBodyBytes: Int, maxHeaderBytes: Int, idleTimeout: Duration) {
         self.maxBodyBytes = maxBodyBytes
         self.maxHeaderBytes = maxHeaderBytes
-        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.idleTimeout = idleTimeout
     }
 }

@@ -1,0 +1,30 @@
+import Glibc
+
+/// The self-pipe through which other threads wake a loop: a byte written makes the read end readable.
+/// Both ends are non-blocking, so a full pipe never blocks a writer (the loop is awake anyway) and
+/// draining stops when it is empty.
+struct WakePipe: Sendable {
+    let readEnd: Int32
+    private let writeEnd: Int32
+
+    init() {
+        var ends: [Int32] = [-1, -1]
+        precondition(pipe(&ends) == 0, "pipe failed: \(SystemError(code: errno))")
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        readEnd = ends[0]
+        writeEnd = ends[1]
+    }
+
+    func wake() {
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    func drain() {
+        var scratch = [UInt8](repeating: 0, count: 64)
+        while read(readEnd, &scratch, scratch.count) == scratch.count {}
+    }
+}

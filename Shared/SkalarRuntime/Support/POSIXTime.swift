@@ -1,0 +1,38 @@
+import Glibc
+
+extension timeval {
+    /// `duration` as a `timeval`, rounded down to microseconds; negative durations become zero.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else {
+            self.init(tv_sec: 0, tv_usec: 0)
+            return
+        }
+        self.init(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
+}
+
+extension timespec {
+    /// `duration` as a `timespec`, rounded down to nanoseconds; negative durations become zero.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else {
+            self.init(tv_sec: 0, tv_nsec: 0)
+            return
+        }
+        self.init(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+    }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds, rounded down, for messages and logs that state milliseconds.
+    public var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The time between two readings of `MonotonicClock.nanoseconds()`.
+    static func nanosecondsBetween(_ start: UInt64, _ end: UInt64) -> Duration {
+        .nanoseconds(Int64(bitPattern: end &- start))
+    }
+}
