@@ -1,5 +1,4 @@
 import Glibc
-import HTTPTypes
 import SkalarRuntime
 
 /// `loadgen`: puts traffic on Skalar and tells what happened, by version.
@@ -56,7 +55,7 @@ struct LoadgenCommand: ServiceCommand {
     @Flag(help: "No progress line on standard error.") var quiet = false
 
     func run() throws {
-        let plan = try makePlan()
+        let plan = try LoadPlan(options: self)
         ShutdownSignals.block()
         let runner = LoadRunner(plan: plan)
         let progress = ProgressPrinter(enabled: !quiet)
@@ -104,132 +103,9 @@ struct LoadgenCommand: ServiceCommand {
         Glibc.exit(interrupted ? 130 : report.passed ? 0 : 1)
     }
 
-    private func makePlan() throws -> LoadPlan {
-        let reader = ConfigurationReader()
-        func raw(_ flag: String?, _ name: String) -> String? { reader.raw(flag, "LOADGEN_" + name) }
-        func seconds(_ flag: String?, _ name: String) throws -> Double? {
-            guard let text = raw(flag, name) else { return nil }
-            guard let value = DurationText.seconds(text), value > 0 else {
-                throw ConfigurationError(variable: "--\(name.lowercased().replacingUnderscores()) (LOADGEN_\(name))", value: text, accepted: "a duration such as 250ms, 30s or 5m")
-            }
-            return value
-        }
-        func positiveNumber(_ flag: String?, _ name: String) throws -> Double? {
-            guard let text = raw(flag, name) else { return nil }
-            guard let value = Double(text), value >= 0, value.isFinite else {
-                throw ConfigurationError(variable: "--\(name.lowercased().replacingUnderscores()) (LOADGEN_\(name))", value: text, accepted: "a number of at least 0")
-            }
-            return value
-        }
-
-        let targetTexts = targets.isEmpty ? (reader.raw(nil, "LOADGEN_TARGETS").map { $0.split(separator: " ").map(String.init) } ?? []) : targets
-        guard !targetTexts.isEmpty else { throw LoadgenError.usage("give at least one target URL (or LOADGEN_TARGETS)") }
-        var parsedTargets: [LoadPlan.Target] = []
-        var targetPath: String?
-        for text in targetTexts {
-            let withoutScheme = text.hasPrefix("http://") ? String(text.dropFirst(7)) : text
-            let slash = withoutScheme.firstIndex(of: "/")
-            let authority = slash.map { String(withoutScheme[..<$0]) } ?? withoutScheme
-            guard let endpoint = HTTPEndpoint(url: "http://" + authority), text.hasPrefix("http://") else {
-                throw LoadgenError.usage("invalid target \"\(text)\": expected http://host[:port][/path]")
-            }
-            if let slash, withoutScheme[slash...] != "/" { targetPath = String(withoutScheme[slash...]) }
-            parsedTargets.append(LoadPlan.Target(endpoint: endpoint, base: "http://" + authority))
-        }
-
-        var scenarios: [Scenario]
-        if let path = raw(mixFile, "MIX_FILE") {
-            guard let bytes = Self.read(path) else { throw LoadgenError.usage("cannot read the mix file \(path)") }
-            scenarios = try Scenario.parseMixFile(bytes)
-        } else if let text = raw(mix, "MIX") {
-            guard let parsed = Scenario.parseMix(text) else {
-                throw LoadgenError.usage("invalid --mix \"\(text)\": expected names page, list or post with weights, e.g. page=1,list=8")
-            }
-            scenarios = parsed
-        } else if let targetPath {
-            scenarios = [Scenario(name: "GET \(targetPath)", method: .get, path: targetPath, weight: 1, body: .none)]
-        } else {
-            scenarios = [Scenario.named("page", weight: 1)!]
-        }
-
-        let rateValue = try positiveNumber(rate, "RATE")
-        let mode: LoadPlan.Mode
-        if let shapeText = raw(shape, "SHAPE") {
-            guard let parsed = LoadShape.parse(shapeText, rate: rateValue) else {
-                throw LoadgenError.usage("invalid --shape \"\(shapeText)\": expected constant[:R], ramp:FROM:TO:TIME, steps:R1,R2,...:TIME or spike:BASE:PEAK:AT:LENGTH")
-            }
-            mode = .open(parsed)
-        } else if let rateValue {
-            guard rateValue > 0 else { throw LoadgenError.usage("--rate must be above 0") }
-            mode = .open(.constant(rate: rateValue))
-        } else {
-            mode = .closed
-        }
-
-        let requestLimit = try raw(requests, "REQUESTS").map { text -> Int in
-            guard let value = Int(text), value > 0 else { throw LoadgenError.usage("invalid --requests \"\(text)\": expected a whole number above 0") }
-            return value
-        }
-        var durationSeconds = try seconds(duration, "DURATION")
-        if durationSeconds == nil && requestLimit == nil { durationSeconds = 30 }
-
-        var headerFields = HTTPFields()
-        for line in headers + (reader.raw(nil, "LOADGEN_HEADERS").map { $0.split(separator: "\n").map(String.init) } ?? []) {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let name = HTTPField.Name(String(parts[0]).trimmedSpaces()) else {
-                throw LoadgenError.usage("invalid header \"\(line)\": expected \"Name: value\"")
-            }
-            headerFields[name] = String(parts[1]).trimmedSpaces()
-        }
-        if let hostText = raw(host, "HOST") { headerFields[HTTPField.Name("Host")!] = hostText }
-
-        var gates = Gates()
-        gates.maxErrorRate = try positiveNumber(maxErrorRate, "MAX_ERROR_RATE")
-        if let limit = gates.maxErrorRate, limit > 1 { throw LoadgenError.usage("--max-error-rate is a share from 0 to 1 (0.01 is 1%)") }
-        gates.maxP99Milliseconds = try seconds(maxP99, "MAX_P99").map { $0 * 1000 }
-        if let text = raw(expectSplit, "EXPECT_SPLIT") {
-            guard let split = Gates.parseSplit(text) else {
-                throw LoadgenError.usage("invalid --expect-split \"\(text)\": expected version=percent pairs adding up to 100, e.g. v1=90,v2=10")
-            }
-            gates.expectedSplit = split
-        }
-        gates.splitTolerance = try positiveNumber(splitTolerance, "SPLIT_TOLERANCE") ?? 3
-        gates.splitHeader = raw(splitHeader, "SPLIT_HEADER") ?? "X-App-Version"
-
-        return LoadPlan(
-            targets: parsedTargets, scenarios: scenarios, mode: mode,
-            connections: try reader.integer(connections, "LOADGEN_CONNECTIONS", in: 1...10_000, default: 10),
-            durationSeconds: durationSeconds, requestLimit: requestLimit,
-            timeoutMilliseconds: Int((try seconds(timeout, "TIMEOUT") ?? 10) * 1000),
-            headers: headerFields, waitReadySeconds: try seconds(waitReady, "WAIT_READY"), gates: gates,
-            eventLoops: try reader.integer(eventLoops, "LOADGEN_EVENT_LOOPS", in: 1...64, default: UsableCPUs.count()),
-            jsonPath: raw(json, "JSON"))
-    }
-
-    private static func read(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
-            if bytes.count > 1 << 20 { return nil }
-        }
-        return bytes
-    }
-
     private static func write(_ bytes: [UInt8], to path: String) -> Bool {
         guard let file = fopen(path, "wb") else { return false }
         defer { fclose(file) }
         return fwrite(bytes, 1, bytes.count, file) == bytes.count
-    }
-}
-
-private extension String {
-    func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
-    func trimmedSpaces() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

@@ -1,6 +1,4 @@
 import Glibc
-import SkalarRuntime
-import Synchronization
 
 /// The once-a-second line on standard error: elapsed, rate, p50/p99 of the last second, errors so far,
 /// and the version split so far.
@@ -24,22 +22,4 @@ struct ProgressPrinter {
         let output = text + "\n"
         output.withCString { _ = Glibc.write(STDERR_FILENO, $0, strlen($0)) }
     }
-}
-
-/// Runs async work from the main thread and waits for it; used before the load starts.
-enum Blocking {
-    static func wait<Result: Sendable>(_ work: @escaping @Sendable () async -> Result) -> Result {
-        let box = ResultBox<Result>()
-        Task { box.set(await work()) }
-        while true {
-            if let value = box.get() { return value }
-            usleep(10_000)
-        }
-    }
-}
-
-private final class ResultBox<Value: Sendable>: Sendable {
-    private let value = Mutex<Value?>(nil)
-    func set(_ new: Value) { value.withLock { $0 = new } }
-    func get() -> Value? { value.withLock { $0 } }
 }

@@ -1,0 +1,127 @@
+{{/*
+A frontend Deployment: the stable one (frontend-deployment.yaml) or the canary
+(frontend-canary-deployment.yaml). Call with (dict "root" $ "name" "..." "track" "stable|canary"
+"version" "v1" "image" "repo:tag" "replicas" 2-or-nil).
+*/}}
+{{- define "my-app.frontend.deployment" -}}
+{{- $ := .root -}}
+{{- $fe := $.Values.frontend -}}
+{{- include "my-app.checkTermination" (dict "name" "frontend" "v" $fe) -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .name }}
+  namespace: {{ $.Release.Namespace }}
+  labels:
+    {{- include "my-app.componentLabels" (dict "root" $ "name" "frontend" "component" "web") | nindent 4 }}
+    track: {{ .track }}
+  annotations:
+    # Tags are the tutorial's interface (frontend-app:v1, v2); set frontend.image.digest to pin one.
+    checkov.io/skip1: CKV_K8S_43=The tutorial deploys by tag; image.digest values pin a digest.
+    # IfNotPresent lets minikube and kind run images built into their own store, as the tutorial does.
+    checkov.io/skip2: CKV_K8S_15=IfNotPresent is needed for locally built images (tutorial).
+    {{- include "my-app.checkovNamespaceSkip" 3 | nindent 4 }}
+spec:
+  {{- if ne .replicas nil }}
+  replicas: {{ .replicas }}
+  {{- end }}
+  revisionHistoryLimit: {{ $fe.revisionHistoryLimit }}
+  minReadySeconds: {{ $fe.minReadySeconds }}
+  progressDeadlineSeconds: {{ $fe.progressDeadlineSeconds }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      # Never fewer ready pods than before: new pods start, become ready, then old ones drain.
+      maxUnavailable: 0
+      maxSurge: {{ $fe.maxSurge }}
+  selector:
+    matchLabels:
+      {{- include "my-app.frontend.deploymentSelectorLabels" (dict "root" $ "track" .track) | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "my-app.frontend.deploymentSelectorLabels" (dict "root" $ "track" .track) | nindent 8 }}
+        version: {{ .version | quote }}
+        app.kubernetes.io/name: frontend
+        app.kubernetes.io/component: web
+        app.kubernetes.io/part-of: skalar
+        app.kubernetes.io/version: {{ .tag | quote }}
+        {{- with include "my-app.istioInjectLabel" $ }}
+        {{- . | nindent 8 }}
+        {{- end }}
+        {{- with $fe.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- with (include "my-app.appPodAnnotations" (dict "root" $ "v" $fe "proxyDrain" "outliveApp") | trim) }}
+      annotations:
+        {{- . | nindent 8 }}
+      {{- end }}
+    spec:
+      serviceAccountName: frontend
+      automountServiceAccountToken: false
+      enableServiceLinks: false
+      terminationGracePeriodSeconds: {{ $fe.terminationGracePeriodSeconds }}
+      securityContext:
+        {{- include "my-app.podSecurityContext" $ | nindent 8 }}
+      {{- with $.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: frontend
+          image: {{ .image | quote }}
+          imagePullPolicy: {{ $fe.image.pullPolicy }}
+          securityContext:
+            {{- include "my-app.containerSecurityContext" $ | nindent 12 }}
+          ports:
+            - name: http
+              containerPort: 8080
+              protocol: TCP
+          env:
+            {{- include "my-app.commonEnv" (dict "v" $fe) | nindent 12 }}
+            - name: BACKEND_URL
+              value: {{ $fe.backendURL | quote }}
+            - name: BACKEND_TIMEOUT_MS
+              value: {{ $fe.backendTimeoutMs | quote }}
+            - name: CPU_WORK_MS
+              value: {{ $fe.cpuWorkMs | quote }}
+            {{- if ne $fe.eventLoops nil }}
+            - name: EVENT_LOOPS
+              value: {{ $fe.eventLoops | quote }}
+            {{- end }}
+            {{- with $fe.extraEnv }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          {{- include "my-app.probes" (dict "p" $fe.probes) | nindent 10 }}
+          {{- with include "my-app.lifecycle" $fe }}
+          {{- . | nindent 10 }}
+          {{- end }}
+          resources:
+            {{- toYaml $fe.resources | nindent 12 }}
+      {{- if $fe.topologySpread.enabled }}
+      topologySpreadConstraints:
+        {{- range $fe.topologySpread.topologyKeys }}
+        - topologyKey: {{ . }}
+          maxSkew: {{ $fe.topologySpread.maxSkew }}
+          whenUnsatisfiable: {{ $fe.topologySpread.whenUnsatisfiable }}
+          labelSelector:
+            matchLabels:
+              {{- include "my-app.frontend.selectorLabels" $ | nindent 14 }}
+          # Count only the pods of the same rollout (ReplicaSet), so old pods do not skew new ones.
+          matchLabelKeys:
+            - pod-template-hash
+        {{- end }}
+      {{- end }}
+      {{- with $fe.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $fe.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $fe.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end -}}
