@@ -27,9 +27,10 @@ public final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
-    /// Waits up to `milliseconds` for another connection's lock before failing with SQLITE_BUSY.
-    public func setBusyTimeout(milliseconds: Int32) {
-        sqlite3_busy_timeout(handle, milliseconds)
+    /// Waits up to `timeout` for another connection's lock before failing with SQLITE_BUSY.
+    public func setBusyTimeout(_ timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        sqlite3_busy_timeout(handle, Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     }
 
     /// Runs one or more statements that return no rows.

@@ -59,12 +59,12 @@ final class DatabaseWriter: @unchecked Sendable {
     }
 
     /// How long the oldest unfinished write has waited, queued or in the running transaction; 0 when none.
-    var oldestWaitNanos: UInt64 {
+    var oldestWait: Duration {
         let running = batchStartedAt.load(ordering: .relaxed)
         let queued: UInt64? = pending.withLock { $0.first?.enqueuedAt }
         let candidates = [running == 0 ? nil : running, queued].compactMap { $0 }
-        guard let oldest = candidates.min() else { return 0 }
-        return MonotonicClock.nanoseconds() - oldest
+        guard let oldest = candidates.min() else { return .zero }
+        return .elapsed(since: oldest)
     }
 
     private func run(open: () throws -> SQLiteConnection, started: CheckedContinuation<Void, any Error>) {

@@ -36,4 +36,4 @@ struct StoredResponse: Sendable {
 }
 
 /// How long an idempotency key is remembered: a day outlasts any client's or mesh's retry window.
-let idempotencyKeyLifetimeMilliseconds: Int64 = 24 * 60 * 60 * 1000
+let idempotencyKeyLifetime = Duration.seconds(24 * 60 * 60)

@@ -11,12 +11,12 @@ import Synchronization
 /// `kill -9` and a power cut.
 final class SQLiteEntryStore: EntryStore {
     /// A readiness check slower than this fails: a database that slow is as bad as a broken one.
-    static let readinessBudgetNanos: UInt64 = 250_000_000
+    static let readinessBudget = Duration.milliseconds(250)
     /// A write unfinished after this long means the writer is stuck (another process holds the lock, the
     /// disk hangs); readiness fails until writes flow again. Well below the busy timeout, so the pod leaves
     /// rotation before clients see `database_busy`.
-    static let writeStallNanos: UInt64 = 2_000_000_000
-    static let busyTimeoutMilliseconds: Int32 = 5000
+    static let writeStall = Duration.seconds(2)
+    static let busyTimeout = Duration.seconds(5)
 
     let path: String
     private let writer: DatabaseWriter
@@ -52,7 +52,7 @@ final class SQLiteEntryStore: EntryStore {
 
     private static func connect(path: String) throws(SQLiteError) -> SQLiteConnection {
         let connection = try SQLiteConnection(path: path)
-        connection.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
+        connection.setBusyTimeout(busyTimeout)
         try connection.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
         return connection
     }
@@ -86,7 +86,7 @@ final class SQLiteEntryStore: EntryStore {
                 let earlier = try metrics.timed(.idempotencyLookup) {
                     try connection.firstRow(
                         "SELECT author, message, status, location, body FROM idempotency_keys WHERE key = ?1 AND created_at > ?2",
-                        .text(idempotencyKey), .integer(now - idempotencyKeyLifetimeMilliseconds)
+                        .text(idempotencyKey), .integer(now - idempotencyKeyLifetime.wholeMilliseconds)
                     ) { row in
                         (draft: EntryDraft(author: row.text(at: 0), message: row.text(at: 1)),
                          response: StoredResponse(status: Int(row.int64(at: 2)), location: row.text(at: 3), body: row.text(at: 4)))
@@ -126,7 +126,7 @@ final class SQLiteEntryStore: EntryStore {
         _ = try await writer.write { connection in
             try connection.run(
                 "DELETE FROM idempotency_keys WHERE created_at <= ?1",
-                .integer(WallClock.milliseconds() - idempotencyKeyLifetimeMilliseconds))
+                .integer(WallClock.milliseconds() - idempotencyKeyLifetime.wholeMilliseconds))
             return connection.changes
         }
     }
@@ -155,7 +155,7 @@ final class SQLiteEntryStore: EntryStore {
 
     func readinessProblem() async -> String? {
         guard opened.load(ordering: .acquiring) else { return "database not open yet" }
-        if writer.oldestWaitNanos > Self.writeStallNanos { return "database writes are stalled" }
+        if writer.oldestWait > Self.writeStall { return "database writes are stalled" }
         let start = MonotonicClock.nanoseconds()
         do {
             let reader = try readerConnection()
@@ -163,7 +163,7 @@ final class SQLiteEntryStore: EntryStore {
         } catch {
             return "database check failed: \(error)"
         }
-        if MonotonicClock.nanoseconds() - start > Self.readinessBudgetNanos { return "database check exceeded its budget" }
+        if .elapsed(since: start) > Self.readinessBudget { return "database check exceeded its budget" }
         return nil
     }
 

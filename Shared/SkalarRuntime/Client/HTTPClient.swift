@@ -87,7 +87,7 @@ public final class HTTPClient: Sendable {
         let retryable = method.isIdempotent || headers[.idempotencyKey] != nil
         var attempt = 0
         while true {
-            let remaining = timeout - .nanosecondsBetween(start, MonotonicClock.nanoseconds())
+            let remaining = timeout - .elapsed(since: start)
             guard remaining > .zero else { return .failure(.timeout) }
             guard let connection = await pool.acquire(waitingAtMost: remaining) else { return .failure(.poolExhausted) }
             let result = await ClientExchange.send(

@@ -83,7 +83,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     var timeSinceHeartbeat: Duration {
         let now = MonotonicClock.nanoseconds()
         let last = lastHeartbeatNanos.load(ordering: .relaxed)
-        return now > last ? .nanosecondsBetween(last, now) : .zero
+        return now > last ? .elapsed(since: last, until: now) : .zero
     }
 
     private func beat() {

@@ -31,8 +31,8 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
-    /// The time between two readings of `MonotonicClock.nanoseconds()`.
-    static func nanosecondsBetween(_ start: UInt64, _ end: UInt64) -> Duration {
+    /// The time from `start` to `end`, two readings of `MonotonicClock.nanoseconds()`.
+    public static func elapsed(since start: UInt64, until end: UInt64 = MonotonicClock.nanoseconds()) -> Duration {
         .nanoseconds(Int64(bitPattern: end &- start))
     }
 }
