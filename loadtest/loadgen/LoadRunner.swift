@@ -14,6 +14,8 @@ final class LoadRunner: Sendable {
     private let inFlight = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let startNanos = Atomic<UInt64>(0)
+    /// When the last request finished after the run stopped sending; 0 until then.
+    private let endNanos = Atomic<UInt64>(0)
     private static let versionHeaderNames = LoadPlan.versionHeaders.map { HTTPField.Name($0)! }
 
     init(plan: LoadPlan) {
@@ -33,10 +35,14 @@ final class LoadRunner: Sendable {
         loops.start()
     }
 
-    /// Nanoseconds since the load started.
+    /// Nanoseconds from the start of the load to its end: the moment the last request finished after the
+    /// run stopped sending, or now while it runs. The report's rate divides by this, so it does not depend
+    /// on when the main thread next looks.
     var elapsedNanos: UInt64 {
         let start = startNanos.load(ordering: .relaxed)
-        return start == 0 ? 0 : MonotonicClock.nanoseconds() - start
+        guard start != 0 else { return 0 }
+        let end = endNanos.load(ordering: .sequentiallyConsistent)
+        return (end == 0 ? MonotonicClock.nanoseconds() : end) - start
     }
 
     /// True once no more requests will be sent and none is in flight.
@@ -46,7 +52,16 @@ final class LoadRunner: Sendable {
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
     /// Stops sending; requests in flight still finish (within the request timeout).
-    func stop() { stopping.store(true, ordering: .releasing) }
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        if inFlight.load(ordering: .sequentiallyConsistent) == 0 { markEnd() }
+    }
+
+    /// Records the end of the load once; whichever of `stop()` and the last request sees the other comes second.
+    private func markEnd() {
+        _ = endNanos.compareExchange(
+            expected: 0, desired: MonotonicClock.nanoseconds(), ordering: .sequentiallyConsistent)
+    }
 
     /// Polls each target until it answers 2xx, or the time runs out.
     func waitUntilReady(seconds: Double) async -> Bool {
@@ -127,7 +142,12 @@ final class LoadRunner: Sendable {
     }
 
     private func send(_ number: Int, intendedAt intended: UInt64, on loop: EventLoop) async {
-        defer { inFlight.subtract(1, ordering: .releasing) }
+        defer {
+            if inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue == 0,
+               stopping.load(ordering: .sequentiallyConsistent) {
+                markEnd()
+            }
+        }
         let client = clients[number % clients.count]
         let scenario = plan.scenarios[picker.scenarioIndex(for: number)]
         var headers = plan.headers
