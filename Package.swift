@@ -119,6 +119,11 @@ let package = Package(
             dependencies: ["SkalarRuntime", "SkalarTesting"],
             path: "Tests/SkalarRuntimeTests"
         ),
+        .testTarget(
+            name: "BackendTests",
+            dependencies: ["Backend", "SkalarTesting"],
+            path: "Tests/BackendTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
