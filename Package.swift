@@ -124,6 +124,11 @@ let package = Package(
             dependencies: ["Backend", "SkalarTesting"],
             path: "Tests/BackendTests"
         ),
+        .testTarget(
+            name: "FrontendTests",
+            dependencies: ["Frontend", "SkalarTesting"],
+            path: "Tests/FrontendTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
