@@ -17,6 +17,7 @@ let buildInfoDefines: [CSetting] = [
 //   Shared/SkalarRuntime               event loops, HTTP server and client, router, config, logs, metrics,
 //                                      health, faults and graceful shutdown; knows nothing of either service
 //   Shared/SkalarSQLite                a thin libsqlite3 wrapper: connections, cached statements, migrations
+//   Shared/SkalarTesting               for tests only: a service's request pipeline run in-process, no socket
 //   Services/Frontend, Services/Backend  thin executables: routes, domain and storage
 //   loadtest/loadgen                   the load generator, on the runtime's event loops and HTTP client
 let package = Package(
@@ -78,6 +79,15 @@ let package = Package(
             dependencies: ["CSQLite"],
             path: "Shared/SkalarSQLite"
         ),
+        .target(
+            name: "SkalarTesting",
+            dependencies: [
+                "SkalarRuntime",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/SkalarTesting"
+        ),
         .executableTarget(
             name: "Frontend",
             dependencies: ["SkalarRuntime"],
@@ -106,8 +116,18 @@ let package = Package(
         ),
         .testTarget(
             name: "SkalarRuntimeTests",
-            dependencies: ["SkalarRuntime"],
+            dependencies: ["SkalarRuntime", "SkalarTesting"],
             path: "Tests/SkalarRuntimeTests"
+        ),
+        .testTarget(
+            name: "BackendTests",
+            dependencies: ["Backend", "SkalarTesting"],
+            path: "Tests/BackendTests"
+        ),
+        .testTarget(
+            name: "FrontendTests",
+            dependencies: ["Frontend", "SkalarTesting"],
+            path: "Tests/FrontendTests"
         ),
     ],
     swiftLanguageModes: [.v6]

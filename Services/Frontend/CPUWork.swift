@@ -22,7 +22,7 @@ struct CPUWork: Sendable {
         Self.sink.store(accumulator, ordering: .relaxed)
     }
 
-    private func threadCPUNanoseconds() -> UInt64 {
+    func threadCPUNanoseconds() -> UInt64 {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)

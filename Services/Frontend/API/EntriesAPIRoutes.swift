@@ -27,7 +27,7 @@ struct EntriesAPIRoutes {
         }
     }
 
-    private static func relay(_ backendResponse: ClientResponse) -> Response {
+    static func relay(_ backendResponse: ClientResponse) -> Response {
         var response = Response(status: HTTPResponse.Status(code: backendResponse.status), body: backendResponse.body)
         for name in forwardedResponseHeaders {
             if let value = backendResponse.headers[name] { response.headers[name] = value }

@@ -65,14 +65,9 @@ public final class Service: @unchecked Sendable {
     }
 
     private func startListeners() throws(StartupError) -> (listeners: [LoopListener], port: Int) {
-        OperationalRoutes(
-            configuration: configuration, state: state, metrics: metrics, loops: loops,
-            readinessCheck: { [weak self] in await self?.readinessCheck?() }
-        ).register(on: router)
-        router.freeze()
-        let pipeline = RequestPipeline(
-            router: router, limits: configuration.limits, faults: faults,
-            metrics: metrics, logger: logger, accessLog: configuration.accessLog)
+        let pipeline = Self.mainPipeline(
+            router: router, configuration: configuration, state: state, metrics: metrics, loops: loops,
+            faults: faults, logger: logger, readinessCheck: { [weak self] in await self?.readinessCheck?() })
         let requested = "\(configuration.bindAddress):\(configuration.port) (PORT)"
         guard let probeAddress = SocketAddress(host: configuration.bindAddress, port: configuration.port) else {
             throw StartupError("invalid BIND_ADDRESS \(configuration.bindAddress)")
@@ -97,12 +92,7 @@ public final class Service: @unchecked Sendable {
 
     private func startAdminListener() throws(StartupError) -> (listener: LoopListener, port: Int)? {
         guard configuration.adminPort != 0 else { return nil }
-        let adminRouter = Router()
-        AdminRoutes(state: state, faults: faults).register(on: adminRouter)
-        adminRouter.freeze()
-        let pipeline = RequestPipeline(
-            router: adminRouter, limits: configuration.limits, faults: nil,
-            metrics: nil, logger: logger, accessLog: configuration.accessLog)
+        let pipeline = Self.adminPipeline(configuration: configuration, state: state, faults: faults, logger: logger)
         let listener = LoopListener(
             loop: loops.loops[0], pipeline: pipeline, state: state, limits: configuration.limits,
             version: configuration.version)
@@ -116,6 +106,34 @@ public final class Service: @unchecked Sendable {
             throw StartupError(
                 "cannot listen: \(error) on \(configuration.adminBindAddress):\(configuration.adminPort) (ADMIN_PORT)")
         }
+    }
+
+    /// The main listener's pipeline: the service's routes on `router` plus the operational ones, behind
+    /// the body limit, faults, metrics and access log. Freezes `router`. `run()` serves it on every loop;
+    /// SkalarTesting runs it without a socket.
+    package static func mainPipeline(
+        router: Router, configuration: ServiceConfiguration, state: ServiceState, metrics: ServiceMetrics,
+        loops: EventLoopGroup, faults: FaultInjector, logger: Logger, readinessCheck: @escaping ReadinessCheck
+    ) -> RequestPipeline {
+        OperationalRoutes(
+            configuration: configuration, state: state, metrics: metrics, loops: loops, readinessCheck: readinessCheck
+        ).register(on: router)
+        router.freeze()
+        return RequestPipeline(
+            router: router, limits: configuration.limits, faults: faults,
+            metrics: metrics, logger: logger, accessLog: configuration.accessLog)
+    }
+
+    /// The admin listener's pipeline: probe overrides and fault settings, itself free of faults and metrics.
+    package static func adminPipeline(
+        configuration: ServiceConfiguration, state: ServiceState, faults: FaultInjector, logger: Logger
+    ) -> RequestPipeline {
+        let router = Router()
+        AdminRoutes(state: state, faults: faults).register(on: router)
+        router.freeze()
+        return RequestPipeline(
+            router: router, limits: configuration.limits, faults: nil,
+            metrics: nil, logger: logger, accessLog: configuration.accessLog)
     }
 
     private func beginStartup() {

@@ -3,7 +3,7 @@ import Prometheus
 
 /// One loop's handles on `http_server_request_duration_seconds`, by label set, so that recording a request
 /// skips the registry's lock and label formatting. Loop-local: the listener of that loop owns it.
-final class ServerRequestMetrics {
+package final class ServerRequestMetrics {
     private struct Labels: Hashable {
         let method: HTTPRequest.Method
         let route: String

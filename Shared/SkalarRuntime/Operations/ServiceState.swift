@@ -18,7 +18,7 @@ public final class ServiceState: Sendable {
 
     public var phase: Phase { Phase(rawValue: phaseValue.load(ordering: .acquiring))! }
 
-    func enter(_ phase: Phase) { phaseValue.store(phase.rawValue, ordering: .releasing) }
+    package func enter(_ phase: Phase) { phaseValue.store(phase.rawValue, ordering: .releasing) }
 
     /// True from the start of the drain on: responses then ask clients to close their connection.
     public var isShuttingDown: Bool { phase == .draining || phase == .stopping }

@@ -22,7 +22,7 @@ final class LoopListener: @unchecked Sendable {
         self.version = version
         self.pipeline = pipeline
         self.state = state
-        requestMetrics = pipeline.metrics.map(ServerRequestMetrics.init(metrics:))
+        requestMetrics = pipeline.makeRequestMetrics()
         server = EvHTTPServer(
             base: loop.base, maxHeaderBytes: limits.maxHeaderBytes, maxBodyBytes: limits.maxBodyBytes,
             idleTimeout: limits.idleTimeout,

@@ -4,8 +4,8 @@ import Logging
 /// What every request goes through around its handler: body limit, routing (404, 405 with `Allow`),
 /// injected faults, error mapping, compression, the request metric and the access log. It runs on the
 /// event loop that owns the connection; `LoopListener` adds the version and request-id headers as it
-/// writes the response.
-final class RequestPipeline: Sendable {
+/// writes the response. SkalarTesting runs it without a listener.
+package final class RequestPipeline: Sendable {
     let router: Router
     let limits: ServerLimits
     let faults: FaultInjector?
@@ -26,8 +26,15 @@ final class RequestPipeline: Sendable {
         self.accessLog = accessLog
     }
 
-    /// The response to `request`, on `loop`; its duration goes to `requestMetrics`, that loop's handles.
-    func respond(
+    /// Fresh handles on this pipeline's request metric, for one loop (nil when it records none).
+    package func makeRequestMetrics() -> ServerRequestMetrics? {
+        metrics.map(ServerRequestMetrics.init(metrics:))
+    }
+
+    /// Answers `request` on `loop`, the loop whose thread runs the calling task. `start` is when the
+    /// request arrived (`MonotonicClock.nanoseconds()`), for the duration metric and the access log, which
+    /// go to `requestMetrics`: the handles of that loop.
+    package func respond(
         to request: Request, on loop: EventLoop, recordingIn requestMetrics: ServerRequestMetrics?, startedAt start: UInt64
     ) async -> Response {
         var request = request
