@@ -66,7 +66,6 @@ let package = Package(
                 "CBuildInfo",
                 "CLibEvent",
                 "CZlib",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -100,7 +99,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "Loadgen",
-            dependencies: ["SkalarRuntime", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: [
+                "SkalarRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             path: "loadtest/loadgen"
         ),
         .executableTarget(

@@ -3,26 +3,29 @@ import SkalarRuntime
 
 /// The backend: the guestbook's JSON API over SQLite.
 struct BackendCommand: ServiceCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "backend", abstract: "Skalar backend: the guestbook's JSON API over SQLite.",
-        discussion: "`backend healthcheck` asks a running backend's /healthz on 127.0.0.1:$PORT and exits 0 or 1.")
+    static let name = "backend"
+    static let abstract = "Skalar backend: the guestbook's JSON API over SQLite."
+    static let defaultPort = 8081
+    static let defaultAdminPort = 9091
+
+    static let databasePath = Setting(
+        "DATABASE_PATH", default: "./data/backend.sqlite", .databaseFile,
+        help: "the SQLite file; SQLite also writes its `-wal` and `-shm` files in its directory")
+    static let seedEntries = Setting(
+        "SEED_ENTRIES", default: 0, .integer(in: 0...1_000_000),
+        help: "fill an empty database with this many generated entries, for load tests")
+    static let settings: [any SettingDescription] = [databasePath, seedEntries]
 
     /// How often expired idempotency keys are purged.
     static let purgeInterval = Duration.seconds(10 * 60)
     /// How long to wait before opening a database that could not be opened again.
     static let reopenDelay = Duration.seconds(1)
 
-    static let defaultHealthcheckPort: Int? = 8081
-
-    @OptionGroup var common: CommonOptions
-    @Option(help: "SQLite database file; its directory must exist and be writable (DATABASE_PATH).") var databasePath: String?
-    @Option(help: "Fill an empty database with this many generated entries, for load tests (SEED_ENTRIES).") var seedEntries: String?
-
-    func run() throws {
-        let reader = ConfigurationReader()
-        let configuration = try common.resolve(service: "backend", defaultPort: 8081, defaultAdminPort: 9091, reader: reader)
-        let databasePath = try Self.databasePath(reader.string(self.databasePath, "DATABASE_PATH", default: "./data/backend.sqlite"))
-        let seedEntries = try reader.integer(self.seedEntries, "SEED_ENTRIES", in: 0...1_000_000, default: 0)
+    static func makeService(
+        configuration: ServiceConfiguration, values: SettingValues
+    ) throws(ConfigurationError) -> Service {
+        let databasePath = try values.value(of: Self.databasePath)
+        let seedEntries = try values.value(of: Self.seedEntries)
 
         let service = Service(configuration: configuration)
         let store = SQLiteEntryStore(path: databasePath, serviceMetrics: service.metrics)
@@ -49,22 +52,35 @@ struct BackendCommand: ServiceCommand {
                 }
             }
         }
-        try service.run()
+        return service
+    }
+}
+
+extension SettingFormat where Value == String {
+    /// A file path whose directory exists and is writable, as SQLite's database and its -wal and -shm
+    /// files need.
+    fileprivate static var databaseFile: Self {
+        Self(accepted: "a file in an existing, writable directory", text: { $0 }) {
+            (path, variable) throws(ConfigurationError) in try checkedDatabasePath(path, variable: variable)
+        }
     }
 
-    /// The path, if its directory exists and is writable; SQLite also writes its -wal and -shm files there.
-    private static func databasePath(_ path: String) throws(ConfigurationError) -> String {
+    private static func checkedDatabasePath(
+        _ path: String, variable: String
+    ) throws(ConfigurationError) -> String {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let shown = directory.isEmpty ? "/" : directory
         guard !path.hasSuffix("/") else {
-            throw ConfigurationError(variable: "DATABASE_PATH", value: path, accepted: "a file path, not a directory")
+            throw ConfigurationError(variable: variable, value: path, accepted: "a file path, not a directory")
         }
         var status = stat()
         guard stat(shown, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
-            throw ConfigurationError(variable: "DATABASE_PATH", value: path, accepted: "a file in an existing directory (\(shown) does not exist)")
+            throw ConfigurationError(
+                variable: variable, value: path, accepted: "a file in an existing directory (\(shown) does not exist)")
         }
         guard access(shown, W_OK) == 0 else {
-            throw ConfigurationError(variable: "DATABASE_PATH", value: path, accepted: "a file in a writable directory (\(shown) is not writable)")
+            throw ConfigurationError(
+                variable: variable, value: path, accepted: "a file in a writable directory (\(shown) is not writable)")
         }
         return path
     }

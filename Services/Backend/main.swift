@@ -1,3 +1,4 @@
+import Glibc
 import SkalarRuntime
 
-BackendCommand.runAsMain()
+exit(BackendCommand.main(arguments: CommandLine.arguments))

@@ -1,3 +1,4 @@
+import Glibc
 import SkalarRuntime
 
-FrontendCommand.runAsMain()
+exit(FrontendCommand.main(arguments: CommandLine.arguments))

@@ -11,8 +11,9 @@ extension ServiceConfiguration {
         if let maxBodyBytes { environment["MAX_BODY_BYTES"] = String(maxBodyBytes) }
         let reader = ConfigurationReader { [environment] name in environment[name] }
         do {
-            return try CommonOptions.parse([])
-                .resolve(service: service, defaultPort: 0, defaultAdminPort: 0, reader: reader)
+            let settings = CommonSettings(defaultPort: 0, defaultAdminPort: 0)
+            return try ServiceConfiguration(
+                service: service, settings: settings, values: SettingValues(settings: settings.all, reader: reader))
         } catch {
             preconditionFailure("the test settings were rejected: \(error)")
         }

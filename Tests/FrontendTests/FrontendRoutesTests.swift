@@ -12,7 +12,7 @@ import Testing
     static let pod = "frontend-7"
 
     private func withUnreachableBackend(
-        cpuWork: CPUWork = CPUWork(milliseconds: 0), _ body: (TestClient) async throws -> Void
+        cpuWork: CPUWork = CPUWork(perRequest: .milliseconds(0)), _ body: (TestClient) async throws -> Void
     ) async rethrows {
         try await withClosedLoopbackPort { backendEndpoint in
             let configuration = ServiceConfiguration.testing(
@@ -188,7 +188,7 @@ import Testing
 
     @Test func pageAndAPIRoutesBurnTheConfiguredCPU() async {
         // CPU time is never more than the time that passed, so each request takes at least the work.
-        await withUnreachableBackend(cpuWork: CPUWork(milliseconds: 30)) { client in
+        await withUnreachableBackend(cpuWork: CPUWork(perRequest: .milliseconds(30))) { client in
             let routes: [(HTTPRequest.Method, String)] = [
                 (.get, "/"), (.get, "/api/entries"), (.post, "/api/entries"), (.get, "/api/info"), (.post, "/entries"),
             ]

@@ -86,7 +86,8 @@ import Testing
         let reader = ConfigurationReader(environment: { ["PORT": "9000", "FLAG": "yes"][$0] })
         #expect(try reader.integer(nil, "PORT", in: 0...65535, default: 1) == 9000)
         #expect(try reader.integer("9001", "PORT", in: 0...65535, default: 1) == 9001)
-        #expect(try reader.boolean(nil, "FLAG", default: false))
+        let flag = Setting("FLAG", default: false, .boolean, help: "a yes-or-no setting")
+        #expect(try SettingValues(settings: [flag], reader: reader).value(of: flag))
         #expect(throws: ConfigurationError.self) { try reader.integer("x", "PORT", in: 0...65535, default: 1) }
         let error = ConfigurationError(variable: "PORT", value: "x", accepted: "an integer")
         #expect(error.description == #"invalid PORT="x": expected an integer"#)

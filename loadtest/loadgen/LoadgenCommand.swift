@@ -1,10 +1,9 @@
+import ArgumentParser
 import Glibc
 import SkalarRuntime
 
 /// `loadgen`: puts traffic on Skalar and tells what happened, by version.
-struct LoadgenCommand: ServiceCommand {
-    static let defaultHealthcheckPort: Int? = nil
-
+struct LoadgenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadgen",
         abstract: "Load generator for Skalar: latency percentiles, status and error counts, and which version answered.",
@@ -73,7 +72,7 @@ struct LoadgenCommand: ServiceCommand {
         // Requests still in flight when the run ends get their timeout to finish, then count as unfinished.
         var drainDeadline: UInt64?
         while !runner.isFinished {
-            if let signal = ShutdownSignals.wait(milliseconds: 50) {
+            if case let .signal(signal)? = ShutdownSignals.wait(timeout: .milliseconds(50)) {
                 if interrupted { Glibc._exit(128 + signal) }
                 interrupted = true
                 runner.stop()

@@ -6,10 +6,10 @@ import Glibc
 enum HealthcheckCommand {
     static let timeout = Duration.seconds(2)
 
-    /// Checks the port named by `PORT` (or `defaultPort`) and exits.
-    static func run(defaultPort: Int) -> Never {
+    /// Checks the port named by `PORT` (or `defaultPort`); returns the exit status, 0 or 1.
+    static func status(defaultPort: Int) -> Int32 {
         let port = ConfigurationReader.processEnvironment("PORT").flatMap(Int.init) ?? defaultPort
-        exit(probe(port: port) ? 0 : 1)
+        return probe(port: port) ? 0 : 1
     }
 
     static func probe(port: Int) -> Bool {

@@ -11,7 +11,8 @@ import Synchronization
 ///    keeps serving for `DRAIN_SECONDS`, the time Kubernetes needs to take the pod out of its endpoints;
 /// 2. the listeners stop accepting; in-flight requests finish within `SHUTDOWN_TIMEOUT_SECONDS`, their
 ///    responses are flushed, and idle keep-alive connections are closed;
-/// 3. the process exits 0, or 1 if the bound ran out first. A second signal exits at once.
+/// 3. `run()` returns `.stopped`, or `.shutdownTimedOut` if the bound ran out first. A second signal
+///    ends the run at once. The executable exits with the outcome's status.
 public final class Service: @unchecked Sendable {
     public let configuration: ServiceConfiguration
     public let router = Router()
@@ -21,7 +22,7 @@ public final class Service: @unchecked Sendable {
     public let faults = FaultInjector()
     public let loops: EventLoopGroup
     /// Work to finish before the service reports ready, such as database migrations. If it throws, the
-    /// process logs the error and exits 1.
+    /// error is logged and `run()` returns `.startupFailed` at once.
     public var startup: (@Sendable () async throws -> Void)?
     /// The service's own readiness condition, asked on every `/readyz` once started.
     public var readinessCheck: ReadinessCheck?
@@ -45,8 +46,8 @@ public final class Service: @unchecked Sendable {
         loops = EventLoopGroup(count: configuration.eventLoops)
     }
 
-    /// Serves until shutdown, then exits the process.
-    public func run() throws(StartupError) -> Never {
+    /// Serves until shutdown, and tells how the run ended.
+    public func run() throws(StartupError) -> ServiceOutcome {
         ShutdownSignals.block()
         let mainListeners = try startListeners()
         let adminListener = try startAdminListener()
@@ -57,11 +58,12 @@ public final class Service: @unchecked Sendable {
             "event_loops": .stringConvertible(loops.loops.count),
             "revision": "\(configuration.revision)",
         ])
-        beginStartup()
+        beginStartup(wakingUp: pthread_self())
 
-        let first = ShutdownSignals.wait(milliseconds: nil)!
+        // Only a failed start-up wakes the main thread.
+        guard case let .signal(first)? = ShutdownSignals.wait(timeout: nil) else { return .startupFailed }
         let listeners = mainListeners.listeners + (adminListener.map { [$0.listener] } ?? [])
-        shutDown(after: first, listeners: listeners)
+        return shutDown(after: first, listeners: listeners)
     }
 
     private func startListeners() throws(StartupError) -> (listeners: [LoopListener], port: Int) {
@@ -136,7 +138,8 @@ public final class Service: @unchecked Sendable {
             metrics: nil, logger: logger, accessLog: configuration.accessLog)
     }
 
-    private func beginStartup() {
+    /// Runs `startup` on the first loop; if it throws, wakes `mainThread` to end the run.
+    private func beginStartup(wakingUp mainThread: pthread_t) {
         guard let startup else {
             state.enter(.serving)
             return
@@ -148,22 +151,22 @@ public final class Service: @unchecked Sendable {
                 logger.info("ready")
             } catch {
                 logger.critical("startup failed", metadata: ["error": "\(error)"])
-                exit(1)
+                ShutdownSignals.wakeUp(mainThread)
             }
         }
     }
 
-    private func shutDown(after signal: Int32, listeners: [LoopListener]) -> Never {
-        let drainMilliseconds = configuration.drainSeconds * 1000
+    private func shutDown(after signal: Int32, listeners: [LoopListener]) -> ServiceOutcome {
         state.enter(.draining)
         logger.info("draining", metadata: [
-            "signal": "\(ShutdownSignals.name(signal))", "drain_seconds": .stringConvertible(configuration.drainSeconds),
+            "signal": "\(ShutdownSignals.name(signal))",
+            "drain_seconds": .stringConvertible(configuration.drain.components.seconds),
         ])
-        exitIfSignalled(within: drainMilliseconds)
+        if let outcome = interruption(within: configuration.drain) { return outcome }
 
         state.enter(.stopping)
         logger.info("stopping: no new connections, finishing in-flight requests", metadata: [
-            "shutdown_timeout_seconds": .stringConvertible(configuration.shutdownTimeoutSeconds),
+            "shutdown_timeout_seconds": .stringConvertible(configuration.shutdownTimeout.components.seconds),
         ])
         for loop in loops.loops {
             let onThisLoop = listeners.filter { $0.loop === loop }
@@ -176,26 +179,33 @@ public final class Service: @unchecked Sendable {
                 loop.stop()
             }
         }
-        var remaining = configuration.shutdownTimeoutSeconds * 1000
-        while remaining > 0 {
+        let step = Duration.milliseconds(10)
+        var remaining = configuration.shutdownTimeout
+        while remaining > .zero {
             if loopsStopped.load(ordering: .acquiring) == loops.loops.count {
                 loops.join()
                 logger.info("stopped")
-                exit(0)
+                return .stopped
             }
-            exitIfSignalled(within: 10)
-            remaining -= 10
+            if let outcome = interruption(within: step) { return outcome }
+            remaining -= step
         }
         logger.error("shutdown timeout: exiting with requests unfinished or responses unflushed")
-        exit(1)
+        return .shutdownTimedOut
     }
 
-    /// Sleeps up to `milliseconds`; a second shutdown signal in that time ends the process at once.
-    private func exitIfSignalled(within milliseconds: Int) {
-        guard milliseconds > 0 else { return }
-        if let signal = ShutdownSignals.wait(milliseconds: milliseconds) {
+    /// Sleeps up to `timeout`; a second shutdown signal, or a failed start-up, in that time ends the run
+    /// at once.
+    private func interruption(within timeout: Duration) -> ServiceOutcome? {
+        guard timeout > .zero else { return nil }
+        switch ShutdownSignals.wait(timeout: timeout) {
+        case nil:
+            return nil
+        case .wakeUp?:
+            return .startupFailed
+        case let .signal(signal)?:
             logger.warning("second signal: exiting at once", metadata: ["signal": "\(ShutdownSignals.name(signal))"])
-            _exit(128 + signal)
+            return .interrupted(signal: signal)
         }
     }
 }
