@@ -2,7 +2,8 @@
 struct Gates {
     /// Largest share of requests that may fail (transport error or status 400 and above), 0–1.
     var maxErrorRate: Double?
-    var maxP99Milliseconds: Double?
+    /// Longest 99th-percentile latency the run may have.
+    var maxP99: Duration?
     /// Expected percentage per value of `splitHeader`.
     var expectedSplit: [(version: String, percent: Double)] = []
     var splitTolerance: Double = 3

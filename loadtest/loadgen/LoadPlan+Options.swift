@@ -15,8 +15,8 @@ extension LoadPlan {
             guard let value = Int(text), value > 0 else { throw LoadgenError.usage("invalid --requests \"\(text)\": expected a whole number above 0") }
             return value
         }
-        var durationSeconds = try values.seconds(options.duration, "DURATION")
-        if durationSeconds == nil && requestLimit == nil { durationSeconds = 30 }
+        var duration = try values.duration(options.duration, "DURATION")
+        if duration == nil && requestLimit == nil { duration = .seconds(30) }
 
         let headers = try Self.headers(options, values)
         let gates = try Self.gates(options, values)
@@ -24,9 +24,9 @@ extension LoadPlan {
         self.init(
             targets: targets, scenarios: scenarios, mode: mode,
             connections: try values.reader.integer(options.connections, "LOADGEN_CONNECTIONS", in: 1...10_000, default: 10),
-            durationSeconds: durationSeconds, requestLimit: requestLimit,
-            timeoutMilliseconds: Int((try values.seconds(options.timeout, "TIMEOUT") ?? 10) * 1000),
-            headers: headers, waitReadySeconds: try values.seconds(options.waitReady, "WAIT_READY"), gates: gates,
+            duration: duration, requestLimit: requestLimit,
+            timeout: try values.duration(options.timeout, "TIMEOUT") ?? .seconds(10),
+            headers: headers, waitReady: try values.duration(options.waitReady, "WAIT_READY"), gates: gates,
             eventLoops: try values.reader.integer(options.eventLoops, "LOADGEN_EVENT_LOOPS", in: 1...64, default: UsableCPUs.count()),
             jsonPath: values.raw(options.json, "JSON"))
     }
@@ -101,7 +101,7 @@ extension LoadPlan {
         var gates = Gates()
         gates.maxErrorRate = try values.positiveNumber(options.maxErrorRate, "MAX_ERROR_RATE")
         if let limit = gates.maxErrorRate, limit > 1 { throw LoadgenError.usage("--max-error-rate is a share from 0 to 1 (0.01 is 1%)") }
-        gates.maxP99Milliseconds = try values.seconds(options.maxP99, "MAX_P99").map { $0 * 1000 }
+        gates.maxP99 = try values.duration(options.maxP99, "MAX_P99")
         if let text = values.raw(options.expectSplit, "EXPECT_SPLIT") {
             guard let split = Gates.parseSplit(text) else {
                 throw LoadgenError.usage("invalid --expect-split \"\(text)\": expected version=percent pairs adding up to 100, e.g. v1=90,v2=10")
@@ -136,12 +136,12 @@ private struct OptionValues {
 
     func raw(_ flag: String?, _ name: String) -> String? { reader.raw(flag, "LOADGEN_" + name) }
 
-    func seconds(_ flag: String?, _ name: String) throws -> Double? {
+    func duration(_ flag: String?, _ name: String) throws -> Duration? {
         guard let text = raw(flag, name) else { return nil }
         guard let value = DurationText.seconds(text), value > 0 else {
             throw ConfigurationError(variable: "--\(name.lowercased().replacingUnderscores()) (LOADGEN_\(name))", value: text, accepted: "a duration such as 250ms, 30s or 5m")
         }
-        return value
+        return .seconds(value)
     }
 
     func positiveNumber(_ flag: String?, _ name: String) throws -> Double? {

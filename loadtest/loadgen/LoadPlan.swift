@@ -19,11 +19,11 @@ struct LoadPlan {
     let scenarios: [Scenario]
     let mode: Mode
     let connections: Int
-    let durationSeconds: Double?
+    let duration: Duration?
     let requestLimit: Int?
-    let timeoutMilliseconds: Int
+    let timeout: Duration
     let headers: HTTPFields
-    let waitReadySeconds: Double?
+    let waitReady: Duration?
     let gates: Gates
     let eventLoops: Int
     let jsonPath: String?
@@ -39,7 +39,7 @@ struct LoadPlan {
     }
 
     var boundDescription: String {
-        [durationSeconds.map { "\(Self.format($0)) s" }, requestLimit.map { "\($0) requests" }]
+        [duration.map { "\(Self.format($0.inSeconds)) s" }, requestLimit.map { "\($0) requests" }]
             .compactMap { $0 }.joined(separator: " or ")
     }
 

@@ -28,7 +28,7 @@ final class LoadRunner: Sendable {
         let loops = self.loops
         clients = plan.targets.map { target in
             HTTPClient(
-                endpoint: target.endpoint, timeout: .milliseconds(plan.timeoutMilliseconds), loops: loops, metrics: nil,
+                endpoint: target.endpoint, timeout: plan.timeout, loops: loops, metrics: nil,
                 limits: limits, retriesConnectionFailures: false)
         }
         picker = ScenarioPicker(plan.scenarios)
@@ -64,13 +64,13 @@ final class LoadRunner: Sendable {
     }
 
     /// Polls each target until it answers 2xx, or the time runs out.
-    func waitUntilReady(seconds: Double) async -> Bool {
-        let deadline = MonotonicClock.nanoseconds() + UInt64(seconds * 1e9)
+    func waitUntilReady(within patience: Duration) async -> Bool {
+        let start = MonotonicClock.nanoseconds()
         let probe = plan.scenarios.first { $0.method == .get }?.path ?? "/"
         for client in clients {
             while true {
                 if let response = try? await client.send(.get, probe, headers: plan.headers), (200..<300).contains(response.status) { break }
-                if MonotonicClock.nanoseconds() > deadline { return false }
+                if .elapsed(since: start) > patience { return false }
                 await loops.loops[0].sleep(for: .milliseconds(500))
             }
         }
@@ -99,7 +99,7 @@ final class LoadRunner: Sendable {
     /// The next request number, or nil when the run is over (stopped, past its duration or its count).
     private func claim() -> Int? {
         guard !stopping.load(ordering: .relaxed) else { return nil }
-        if let duration = plan.durationSeconds, Double(elapsedNanos) / 1e9 >= duration {
+        if let duration = plan.duration, Double(elapsedNanos) / 1e9 >= duration.inSeconds {
             stop()
             return nil
         }
@@ -128,7 +128,7 @@ final class LoadRunner: Sendable {
                     dueSeconds += 0.001
                     continue
                 }
-                if let duration = plan.durationSeconds, dueSeconds >= duration {
+                if let duration = plan.duration, dueSeconds >= duration.inSeconds {
                     stop()
                     return
                 }

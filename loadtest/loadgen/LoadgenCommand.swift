@@ -59,10 +59,10 @@ struct LoadgenCommand: ParsableCommand {
         let runner = LoadRunner(plan: plan)
         let progress = ProgressPrinter(enabled: !quiet)
 
-        if let waitSeconds = plan.waitReadySeconds {
-            let ready = Blocking.wait { await runner.waitUntilReady(seconds: waitSeconds) }
+        if let patience = plan.waitReady {
+            let ready = Blocking.wait { await runner.waitUntilReady(within: patience) }
             if !ready {
-                progress.line("loadgen: targets not ready within \(LoadPlan.format(waitSeconds)) s")
+                progress.line("loadgen: targets not ready within \(LoadPlan.format(patience.inSeconds)) s")
                 Glibc.exit(1)
             }
         }
@@ -84,7 +84,7 @@ struct LoadgenCommand: ParsableCommand {
                 progress.report(elapsed: elapsed, runner: runner)
             }
             if drainDeadline == nil, runner.isStopping {
-                drainDeadline = MonotonicClock.nanoseconds() + UInt64(plan.timeoutMilliseconds) * 1_000_000 + 500_000_000
+                drainDeadline = MonotonicClock.nanoseconds() + UInt64(plan.timeout.wholeMilliseconds) * 1_000_000 + 500_000_000
             }
             if let drainDeadline, MonotonicClock.nanoseconds() > drainDeadline { break }
         }

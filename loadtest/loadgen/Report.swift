@@ -43,7 +43,7 @@ struct Report {
                 gate: "max-error-rate", passed: errorRate <= limit,
                 detail: "\(percent(errorRate * 100)) failed, limit \(percent(limit * 100))"))
         }
-        if let limit = gates.maxP99Milliseconds {
+        if let limit = gates.maxP99.map({ $0.inSeconds * 1000 }) {
             let p99 = percentileMilliseconds(99)
             verdicts.append(Verdict(gate: "max-p99", passed: p99 <= limit, detail: "p99 \(milliseconds(p99)), limit \(milliseconds(limit))"))
         }
