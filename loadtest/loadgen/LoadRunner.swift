@@ -35,14 +35,14 @@ final class LoadRunner: Sendable {
         loops.start()
     }
 
-    /// Nanoseconds from the start of the load to its end: the moment the last request finished after the
-    /// run stopped sending, or now while it runs. The report's rate divides by this, so it does not depend
-    /// on when the main thread next looks.
-    var elapsedNanos: UInt64 {
+    /// The time from the start of the load to its end: the moment the last request finished after the run
+    /// stopped sending, or now while it runs. The report's rate divides by this, so it does not depend on
+    /// when the main thread next looks.
+    var elapsed: Duration {
         let start = startNanos.load(ordering: .relaxed)
-        guard start != 0 else { return 0 }
+        guard start != 0 else { return .zero }
         let end = endNanos.load(ordering: .sequentiallyConsistent)
-        return (end == 0 ? MonotonicClock.nanoseconds() : end) - start
+        return end == 0 ? .elapsed(since: start) : .elapsed(since: start, until: end)
     }
 
     /// True once no more requests will be sent and none is in flight.
@@ -97,19 +97,34 @@ final class LoadRunner: Sendable {
     }
 
     /// The next request number, or nil when the run is over (stopped, past its duration or its count).
+    /// The request counts as in flight before the checks, so that a `stop()` on another loop cannot mark
+    /// the end of the load while this request is still about to go out.
     private func claim() -> Int? {
-        guard !stopping.load(ordering: .relaxed) else { return nil }
-        if let duration = plan.duration, Double(elapsedNanos) / 1e9 >= duration.inSeconds {
+        inFlight.add(1, ordering: .sequentiallyConsistent)
+        guard !stopping.load(ordering: .sequentiallyConsistent) else { return refuse() }
+        if let duration = plan.duration, elapsed >= duration {
             stop()
-            return nil
+            return refuse()
         }
         let number = issued.add(1, ordering: .relaxed).oldValue
         if let limit = plan.requestLimit, number >= limit {
             stop()
-            return nil
+            return refuse()
         }
-        inFlight.add(1, ordering: .relaxed)
         return number
+    }
+
+    private func refuse() -> Int? {
+        finishOne()
+        return nil
+    }
+
+    /// One claimed request is over; the last one after the run stopped marks the end of the load.
+    private func finishOne() {
+        if inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue == 0,
+           stopping.load(ordering: .sequentiallyConsistent) {
+            markEnd()
+        }
     }
 
     /// This loop's share of the open-loop schedule. Each request has an exact intended send time; a loop
@@ -121,7 +136,7 @@ final class LoadRunner: Sendable {
         // Loops start a fraction of an interval apart, so their requests interleave.
         var dueSeconds = Double(loop.index) / Double(loops.loops.count) / max(shape.rate(at: 0) * share, 1)
         while !stopping.load(ordering: .relaxed) {
-            let nowSeconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
+            let nowSeconds = Duration.elapsed(since: start).inSeconds
             while dueSeconds <= nowSeconds {
                 let rate = shape.rate(at: dueSeconds) * share
                 guard rate > 0 else {
@@ -142,12 +157,7 @@ final class LoadRunner: Sendable {
     }
 
     private func send(_ number: Int, intendedAt intended: UInt64, on loop: EventLoop) async {
-        defer {
-            if inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue == 0,
-               stopping.load(ordering: .sequentiallyConsistent) {
-                markEnd()
-            }
-        }
+        defer { finishOne() }
         let client = clients[number % clients.count]
         let scenario = plan.scenarios[picker.scenarioIndex(for: number)]
         var headers = plan.headers

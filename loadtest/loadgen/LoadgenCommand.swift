@@ -78,7 +78,7 @@ struct LoadgenCommand: ParsableCommand {
                 runner.stop()
                 drainDeadline = MonotonicClock.nanoseconds() + 1_000_000_000
             }
-            let elapsed = Double(runner.elapsedNanos) / 1e9
+            let elapsed = runner.elapsed.inSeconds
             if elapsed - lastProgress >= 1 {
                 lastProgress = elapsed
                 progress.report(elapsed: elapsed, runner: runner)
@@ -89,7 +89,7 @@ struct LoadgenCommand: ParsableCommand {
             if let drainDeadline, MonotonicClock.nanoseconds() > drainDeadline { break }
         }
         let tally = runner.stats.reduce(into: Tally()) { $0.add($1.total) }
-        let report = Report(plan: plan, tally: tally, seconds: Double(runner.elapsedNanos) / 1e9, unfinished: runner.requestsInFlight, interrupted: interrupted)
+        let report = Report(plan: plan, tally: tally, seconds: runner.elapsed.inSeconds, unfinished: runner.requestsInFlight, interrupted: interrupted)
         print(report.text)
         if let path = plan.jsonPath {
             var document = report.json.serializedBytes

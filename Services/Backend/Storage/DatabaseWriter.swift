@@ -35,11 +35,12 @@ final class DatabaseWriter: @unchecked Sendable {
     /// Opens the writer's connection with `open` on the writer's own thread and starts serving writes.
     func start(open: @escaping @Sendable () throws -> SQLiteConnection) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            guard let thread = SystemThread.start({ self.run(open: open, started: continuation) }) else {
-                continuation.resume(throwing: SQLiteError(code: 1, message: "cannot start the writer thread"))
-                return
+            switch SystemThread.start({ self.run(open: open, started: continuation) }) {
+            case let .success(thread):
+                thread.detach()
+            case let .failure(error):
+                continuation.resume(throwing: SQLiteError(code: 1, message: "cannot start the writer thread: \(error)"))
             }
-            thread.detach()
         }
     }
 
@@ -111,7 +112,7 @@ final class DatabaseWriter: @unchecked Sendable {
             for job in jobs { job.continuation.resume(throwing: error) }
             return
         }
-        onCommit(Double(MonotonicClock.nanoseconds() - start) / 1e9)
+        onCommit(Duration.elapsed(since: start).inSeconds)
         for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
     }
 }

@@ -69,8 +69,7 @@ public final class HTTPClient: Sendable {
         if let metrics = state.metrics {
             switch result {
             case let .success(response):
-                let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
-                metrics.duration(method: method, status: response.status).record(elapsed)
+                metrics.duration(method: method, status: response.status).record(Duration.elapsed(since: start).inSeconds)
             case let .failure(error):
                 metrics.errors(method: method, kind: error.kind).increment()
             }
@@ -117,15 +116,5 @@ private final class ClientLoopState {
     init(pool: ConnectionPool, metrics: ClientRequestMetrics?) {
         self.pool = pool
         self.metrics = metrics
-    }
-}
-
-extension HTTPRequest.Method {
-    /// RFC 9110's idempotent methods, which a client may repeat after a connection failure.
-    var isIdempotent: Bool {
-        switch self {
-        case .get, .head, .put, .delete, .options, .trace: return true
-        default: return false
-        }
     }
 }

@@ -111,10 +111,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Starts the loop's thread. Anything set up on the base before this call happens-before the loop runs.
     func start() {
-        guard let thread = SystemThread.start({ self.runOnThisThread() }) else {
-            fatalError("cannot start event loop \(index): \(SystemError(code: errno))")
+        switch SystemThread.start({ self.runOnThisThread() }) {
+        case let .success(thread): self.thread = thread
+        case let .failure(error): fatalError("cannot start event loop \(index): \(error)")
         }
-        self.thread = thread
     }
 
     private func runOnThisThread() {

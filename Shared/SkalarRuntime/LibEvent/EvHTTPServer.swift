@@ -76,6 +76,11 @@ final class EvHTTPServer {
         evhttp_free(http)
     }
 
+    deinit {
+        // evhttp holds unretained pointers to this server in its callbacks.
+        free()
+    }
+
     fileprivate func requestArrived(_ request: OpaquePointer) {
         onRequest(ServerExchange(request))
     }

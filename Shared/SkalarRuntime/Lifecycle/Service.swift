@@ -60,10 +60,16 @@ public final class Service: @unchecked Sendable {
         ])
         beginStartup(wakingUp: pthread_self())
 
-        // Only a failed start-up wakes the main thread.
-        guard case let .signal(first)? = ShutdownSignals.wait(timeout: nil) else { return .startupFailed }
         let listeners = mainListeners.listeners + (adminListener.map { [$0.listener] } ?? [])
-        return shutDown(after: first, listeners: listeners)
+        switch ShutdownSignals.wait(timeout: nil) {
+        case let .signal(first)?:
+            return shutDown(after: first, listeners: listeners)
+        case .wakeUp?, nil:
+            // Only a failed start-up wakes the main thread (sigwaitinfo fails only on an invalid set).
+            // The loops still stop, so that the process, or a test that runs the service, ends clean.
+            _ = stopServing(listeners)
+            return .startupFailed
+        }
     }
 
     private func startListeners() throws(StartupError) -> (listeners: [LoopListener], port: Int) {
@@ -163,7 +169,11 @@ public final class Service: @unchecked Sendable {
             "drain_seconds": .stringConvertible(configuration.drain.components.seconds),
         ])
         if let outcome = interruption(within: configuration.drain) { return outcome }
+        return stopServing(listeners)
+    }
 
+    /// Stops accepting, finishes in-flight requests within the shutdown timeout and stops the loops.
+    private func stopServing(_ listeners: [LoopListener]) -> ServiceOutcome {
         state.enter(.stopping)
         logger.info("stopping: no new connections, finishing in-flight requests", metadata: [
             "shutdown_timeout_seconds": .stringConvertible(configuration.shutdownTimeout.components.seconds),

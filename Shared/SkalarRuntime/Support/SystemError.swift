@@ -1,7 +1,12 @@
 import Glibc
 
 /// An errno value from a failed system call.
-struct SystemError: Error, CustomStringConvertible {
-    let code: Int32
-    var description: String { String(cString: strerror(code)) }
+public struct SystemError: Error, Sendable, CustomStringConvertible {
+    public let code: Int32
+
+    public init(code: Int32) {
+        self.code = code
+    }
+
+    public var description: String { String(cString: strerror(code)) }
 }

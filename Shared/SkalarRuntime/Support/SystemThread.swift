@@ -5,15 +5,17 @@ import Glibc
 public struct SystemThread: @unchecked Sendable {
     private let handle: pthread_t
 
-    /// Starts `body` on a new thread; nil when the system refuses one.
-    public static func start(_ body: @escaping @Sendable () -> Void) -> SystemThread? {
+    /// Starts `body` on a new thread, or says why the system refused one.
+    public static func start(_ body: @escaping @Sendable () -> Void) -> Result<SystemThread, SystemError> {
         let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var handle = pthread_t()
-        guard pthread_create(&handle, nil, systemThreadMain, box) == 0 else {
+        // pthread_create returns its error instead of setting errno.
+        let status = pthread_create(&handle, nil, systemThreadMain, box)
+        guard status == 0 else {
             Unmanaged<ThreadBody>.fromOpaque(box).release()
-            return nil
+            return .failure(SystemError(code: status))
         }
-        return SystemThread(handle: handle)
+        return .success(SystemThread(handle: handle))
     }
 
     /// Waits for the thread to finish.
