@@ -5,8 +5,9 @@ import Prometheus
 /// The process's Prometheus registry and the metrics the contract names.
 ///
 /// Request durations go to `http_server_request_duration_seconds`, labelled the OpenTelemetry way. Each
-/// event loop caches its histogram handles, so recording a request costs one dictionary lookup on the
-/// loop's own thread plus swift-prometheus's per-histogram lock, never a registry-wide lock.
+/// listener and each HTTP client keeps handles for its own loop (`ServerRequestMetrics`,
+/// `ClientRequestMetrics`), so recording costs one dictionary lookup on the loop's own thread plus
+/// swift-prometheus's per-histogram lock, never a registry-wide lock.
 public final class ServiceMetrics: Sendable {
     /// OpenTelemetry's advised boundaries for HTTP durations, in seconds.
     public static let durationBuckets: [Double] = [
