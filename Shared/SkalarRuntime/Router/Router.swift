@@ -17,9 +17,22 @@ public final class Router: @unchecked Sendable {
         var literals: [String: Node] = [:]
         var parameter: (name: String, node: Node)?
         var routes: [HTTPRequest.Method: Route] = [:]
+
+        /// The route for `method`, HEAD falling back to GET; a scan, because a node has a few methods at
+        /// most and hashing a method's name costs more than comparing it with each.
+        func route(for method: HTTPRequest.Method) -> Route? {
+            var get: Route?
+            for (registered, route) in routes {
+                if registered == method { return route }
+                if registered == .get { get = route }
+            }
+            return method == .head ? get : nil
+        }
     }
 
     private let root = Node()
+    /// Patterns without parameters by their text, so the common request finds its route with one lookup.
+    private var literalPatterns: [String: Node] = [:]
     private var frozen = false
 
     public init() {}
@@ -53,6 +66,7 @@ public final class Router: @unchecked Sendable {
         }
         precondition(node.routes[method] == nil, "route \(method) \(pattern) registered twice")
         node.routes[method] = Route(method: method, pattern: pattern, isOperational: operational, handler: handler)
+        if !pattern.contains("{") { literalPatterns[pattern] = node }
     }
 
     public func get(_ pattern: String, operational: Bool = false, handler: @escaping Handler) {
@@ -75,6 +89,9 @@ public final class Router: @unchecked Sendable {
 
     /// Finds the route for `method` and the still percent-encoded `path`.
     public func match(method: HTTPRequest.Method, path: String) -> Match {
+        if let node = literalPatterns[path], let route = node.route(for: method) {
+            return .found(route, parameters: [:])
+        }
         var node = root
         var parameters: [String: String] = [:]
         // Segments are cut on the UTF-8 view: splitting the String itself would walk grapheme clusters,
@@ -99,7 +116,7 @@ public final class Router: @unchecked Sendable {
                 return .notFound
             }
         }
-        if let route = node.routes[method] ?? (method == .head ? node.routes[.get] : nil) {
+        if let route = node.route(for: method) {
             return .found(route, parameters: parameters)
         }
         if node.routes.isEmpty { return .notFound }
