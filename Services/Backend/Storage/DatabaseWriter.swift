@@ -112,7 +112,7 @@ final class DatabaseWriter: @unchecked Sendable {
             for job in jobs { job.continuation.resume(throwing: error) }
             return
         }
-        onCommit(Duration.elapsed(since: start).inSeconds)
+        onCommit(MonotonicClock.secondsSince(start))
         for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
     }
 }

@@ -31,7 +31,7 @@ struct StoreMetrics: Sendable {
     @discardableResult
     func timed<Result>(_ operation: Operation, _ body: () throws -> Result) rethrows -> Result {
         let start = MonotonicClock.nanoseconds()
-        defer { duration(of: operation, seconds: Duration.elapsed(since: start).inSeconds) }
+        defer { duration(of: operation, seconds: MonotonicClock.secondsSince(start)) }
         return try body()
     }
 }

@@ -69,7 +69,7 @@ public final class HTTPClient: Sendable {
         if let metrics = state.metrics {
             switch result {
             case let .success(response):
-                metrics.duration(method: method, status: response.status).record(Duration.elapsed(since: start).inSeconds)
+                metrics.duration(method: method, status: response.status).record(MonotonicClock.secondsSince(start))
             case let .failure(error):
                 metrics.errors(method: method, kind: error.kind).increment()
             }

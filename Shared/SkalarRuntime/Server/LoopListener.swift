@@ -46,7 +46,9 @@ final class LoopListener: @unchecked Sendable {
         let request = makeRequest(exchange)
         inFlight += 1
         pipeline.metrics?.activeRequests.increment()
-        Task(executorPreference: loop) {
+        // The task runs on this thread, inside evhttp's callback, until the handler first suspends: a handler
+        // that never does (the probes) answers without a trip through the loop's job queue.
+        Task.immediate(executorPreference: loop) {
             let response = await self.pipeline.respond(
                 to: request, on: self.loop, recordingIn: self.requestMetrics, startedAt: start)
             self.send(response, to: exchange, for: request)
@@ -54,16 +56,7 @@ final class LoopListener: @unchecked Sendable {
     }
 
     private func makeRequest(_ exchange: ServerExchange) -> Request {
-        let target = exchange.target
-        let path: String
-        let query: String
-        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            path = String(target[..<mark])
-            query = String(target[target.utf8.index(after: mark)...])
-        } else {
-            path = target
-            query = ""
-        }
+        let (path, query) = exchange.target
         let headers = exchange.headers
         let id = headers[.requestID].flatMap { HeaderValues.isAcceptableRequestID($0) ? $0 : nil } ?? loop.requestIDs.makeID()
         return Request(method: exchange.method, path: path, query: query, headers: headers, body: exchange.body, id: id)

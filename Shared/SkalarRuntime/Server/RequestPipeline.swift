@@ -37,30 +37,53 @@ package final class RequestPipeline: Sendable {
     package func respond(
         to request: Request, on loop: EventLoop, recordingIn requestMetrics: ServerRequestMetrics?, startedAt start: UInt64
     ) async -> Response {
-        var request = request
-        var response: Response
-        var operational = false
-        if request.body.count > limits.maxBodyBytes {
-            response = HTTPError(
-                .contentTooLarge, code: "body_too_large",
-                message: "request body exceeds \(limits.maxBodyBytes) bytes").response
-        } else {
-            switch router.match(method: request.method, path: request.path) {
-            case .notFound:
-                response = HTTPError.notFound("no route for \(request.method) \(request.path)").response
-            case let .methodNotAllowed(allowed):
-                var headers = HTTPFields()
-                headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-                response = HTTPError(
-                    .methodNotAllowed, code: "method_not_allowed",
-                    message: "\(request.method) is not allowed on \(request.path)", headers: headers).response
-            case let .found(route, parameters):
-                request.parameters = parameters
-                request.route = route.pattern
-                operational = route.isOperational
-                response = await run(route, request: request, loop: loop)
-            }
+        // Only what lives across an await belongs in an async function: its frame comes from the task's
+        // allocator, and a frame too big for the current slab costs a malloc (callgrind: 2.7k instructions
+        // per request). The synchronous steps stay out of line, so their temporaries live on the stack.
+        switch routing(request) {
+        case let .answered(response):
+            return finished(response, for: request, operational: false, in: requestMetrics, start: start)
+        case let .found(route, routed):
+            let response = await run(route, request: routed, loop: loop)
+            return finished(response, for: routed, operational: route.isOperational, in: requestMetrics, start: start)
         }
+    }
+
+    private enum Routing {
+        case answered(Response)
+        case found(Route, Request)
+    }
+
+    @inline(never)
+    private func routing(_ request: Request) -> Routing {
+        if request.body.count > limits.maxBodyBytes {
+            return .answered(HTTPError(
+                .contentTooLarge, code: "body_too_large",
+                message: "request body exceeds \(limits.maxBodyBytes) bytes").response)
+        }
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            return .answered(HTTPError.notFound("no route for \(request.method) \(request.path)").response)
+        case let .methodNotAllowed(allowed):
+            var headers = HTTPFields()
+            headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            return .answered(HTTPError(
+                .methodNotAllowed, code: "method_not_allowed",
+                message: "\(request.method) is not allowed on \(request.path)", headers: headers).response)
+        case let .found(route, parameters):
+            var request = request
+            request.parameters = parameters
+            request.route = route.pattern
+            return .found(route, request)
+        }
+    }
+
+    @inline(never)
+    private func finished(
+        _ response: Response, for request: Request, operational: Bool, in requestMetrics: ServerRequestMetrics?,
+        start: UInt64
+    ) -> Response {
+        var response = response
         compression.apply(to: &response, for: request)
         record(request, response, operational: operational, in: requestMetrics, start: start)
         return response
@@ -69,26 +92,37 @@ package final class RequestPipeline: Sendable {
     private func run(_ route: Route, request: Request, loop: EventLoop) async -> Response {
         if !route.isOperational, let faults {
             let settings = faults.current
-            await loop.sleep(for: settings.delay)
+            if settings.delay > .zero { await loop.sleep(for: settings.delay) }
             if settings.errorRate > 0, loop.requestIDs.nextUnit() < settings.errorRate {
-                return HTTPError(.internalServerError, code: "fault_injected", message: "fault injected by the admin listener").response
+                return Self.injectedFault()
             }
         }
         do {
             return try await route.handler(request)
-        } catch let error as HTTPError {
-            return error.response
         } catch {
-            logger.error("handler failed", metadata: ["request_id": "\(request.id)", "route": "\(route.pattern)", "error": "\(error)"])
-            return HTTPError(.internalServerError, code: "internal_error", message: "internal error").response
+            return failure(error, request: request, route: route)
         }
+    }
+
+    @inline(never)
+    private static func injectedFault() -> Response {
+        HTTPError(.internalServerError, code: "fault_injected", message: "fault injected by the admin listener").response
+    }
+
+    @inline(never)
+    private func failure(_ error: any Error, request: Request, route: Route) -> Response {
+        if let error = error as? HTTPError { return error.response }
+        logger.error(
+            "handler failed",
+            metadata: ["request_id": "\(request.id)", "route": "\(route.pattern)", "error": "\(error)"])
+        return HTTPError(.internalServerError, code: "internal_error", message: "internal error").response
     }
 
     private func record(
         _ request: Request, _ response: Response, operational: Bool, in requestMetrics: ServerRequestMetrics?,
         start: UInt64
     ) {
-        let seconds = Double(MonotonicClock.nanoseconds() &- start) / 1e9
+        let seconds = MonotonicClock.secondsSince(start)
         let route = request.route ?? "unmatched"
         let status = response.status.code
         requestMetrics?.duration(method: request.method, route: route, status: status).record(seconds)

@@ -32,21 +32,26 @@ final class RequestIDGenerator {
         let high = (next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
         let low = (next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         return String(unsafeUninitializedCapacity: 36) { bytes in
-            var index = 0
-            func writeHex(_ word: UInt64) {
-                for shift in stride(from: 60, through: 0, by: -4) {
-                    if index == 8 || index == 13 || index == 18 || index == 23 {
-                        bytes[index] = UInt8(ascii: "-")
-                        index += 1
-                    }
-                    let nibble = UInt8(truncatingIfNeeded: word >> UInt64(shift)) & 0xF
-                    bytes[index] = nibble < 10 ? nibble + 48 : nibble + 87
-                    index += 1
+            let out = bytes.baseAddress!
+            // 8-4-4-4-12 hex digits: the dashes sit at fixed places, so no digit asks where it is.
+            func writeHex(_ word: UInt64, digits: Int, at offset: Int) {
+                var word = word
+                for position in stride(from: offset + digits - 1, through: offset, by: -1) {
+                    let nibble = UInt8(truncatingIfNeeded: word) & 0xF
+                    out[position] = nibble &+ (nibble < 10 ? 48 : 87)
+                    word >>= 4
                 }
             }
-            writeHex(high)
-            writeHex(low)
-            return index
+            writeHex(high >> 32, digits: 8, at: 0)
+            out[8] = UInt8(ascii: "-")
+            writeHex(high >> 16, digits: 4, at: 9)
+            out[13] = UInt8(ascii: "-")
+            writeHex(high, digits: 4, at: 14)
+            out[18] = UInt8(ascii: "-")
+            writeHex(low >> 48, digits: 4, at: 19)
+            out[23] = UInt8(ascii: "-")
+            writeHex(low, digits: 12, at: 24)
+            return 36
         }
     }
 
