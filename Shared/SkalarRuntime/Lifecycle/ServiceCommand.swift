@@ -22,12 +22,12 @@ public protocol ServiceCommand {
 
 extension ServiceCommand {
     /// The shared settings with this service's default ports.
-    static var commonSettings: CommonSettings {
+    private static var commonSettings: CommonSettings {
         CommonSettings(defaultPort: defaultPort, defaultAdminPort: defaultAdminPort)
     }
 
     /// Every setting of the command, in the order `--help` and the docs list them.
-    static var allSettings: [any SettingDescription] { commonSettings.all + settings }
+    private static var allSettings: [any SettingDescription] { commonSettings.all + settings }
 
     /// Runs the command line `arguments` (the program's name first) and returns the process's exit
     /// status: 0 after a clean shutdown or `--help`; 2, with one line on standard error, for a bad
