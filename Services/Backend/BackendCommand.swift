@@ -60,7 +60,7 @@ extension SettingFormat where Value == String {
     /// A file path whose directory exists and is writable, as SQLite's database and its -wal and -shm
     /// files need.
     fileprivate static var databaseFile: Self {
-        Self(accepted: "a file in an existing, writable directory", text: { $0 }) {
+        Self(accepted: "a file in an existing, writable directory", render: { $0 }) {
             (path, variable) throws(ConfigurationError) in try checkedDatabasePath(path, variable: variable)
         }
     }

@@ -7,11 +7,14 @@ extension ServiceConfiguration {
     public static func testing(
         service: String, version: String = "1.2.3-test", podName: String = "test-pod", maxBodyBytes: Int? = nil
     ) -> ServiceConfiguration {
-        var environment = ["APP_VERSION": version, "POD_NAME": podName, "EVENT_LOOPS": "1"]
-        if let maxBodyBytes { environment["MAX_BODY_BYTES"] = String(maxBodyBytes) }
+        let settings = CommonSettings(defaultPort: 0, defaultAdminPort: 0)
+        var environment = [
+            settings.appVersion.variable: version, settings.podName.variable: podName,
+            settings.eventLoops.variable: "1",
+        ]
+        if let maxBodyBytes { environment[settings.maxBodyBytes.variable] = String(maxBodyBytes) }
         let reader = ConfigurationReader { [environment] name in environment[name] }
         do {
-            let settings = CommonSettings(defaultPort: 0, defaultAdminPort: 0)
             return try ServiceConfiguration(
                 service: service, settings: settings, values: SettingValues(settings: settings.all, reader: reader))
         } catch {

@@ -6,20 +6,27 @@ import Testing
 @Suite struct SettingTests {
     private let common = CommonSettings(defaultPort: 8080, defaultAdminPort: 9090)
 
-    private func values(_ arguments: [String] = [], environment: [String: String] = [:]) -> SettingValues {
+    private func values(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> SettingValues {
         let reader = ConfigurationReader { environment[$0] }
-        guard case let .serve(values) = CommandLineRequest(arguments: arguments, settings: common.all, reader: reader)
-        else { preconditionFailure("\(arguments) did not ask to serve") }
-        return values
+        let request = CommandLineRequest(arguments: arguments, settings: common.all, reader: reader)
+        return try #require(request.servedValues, "\(arguments) asked for \(request), not to serve")
     }
 
-    private func error(_ environment: [String: String]) -> String? {
+    private func error(_ environment: [String: String]) throws -> String? {
+        let values = try values(environment: environment)
         do {
-            _ = try ServiceConfiguration(service: "test", settings: common, values: values(environment: environment))
+            _ = try ServiceConfiguration(service: "test", settings: common, values: values)
             return nil
         } catch {
             return error.description
         }
+    }
+
+    private func reason(_ arguments: [String]) -> String? {
+        guard case let .unusable(reason) = CommandLineRequest(arguments: arguments, settings: common.all) else {
+            return nil
+        }
+        return reason
     }
 
     @Test func flagsComeFromVariables() {
@@ -30,7 +37,7 @@ import Testing
     @Test func flagWinsOverTheEnvironmentAndDefaultsFillTheRest() throws {
         let configuration = try ServiceConfiguration(
             service: "test", settings: common,
-            values: values(["--port", "7000", "--drain-seconds=7"], environment: ["PORT": "1", "ADMIN_PORT": "9"]))
+            values: try values(["--port", "7000", "--drain-seconds=7"], environment: ["PORT": "1", "ADMIN_PORT": "9"]))
         #expect(configuration.port == 7000)
         #expect(configuration.adminPort == 9)
         #expect(configuration.drain == .seconds(7))
@@ -39,20 +46,32 @@ import Testing
         #expect(configuration.bindAddress == "0.0.0.0")
     }
 
-    @Test func anEmptyVariableCountsAsUnset() {
-        setenv("SKALAR_SETTING_TESTS_EMPTY", "", 1)
-        #expect(ConfigurationReader.processEnvironment("SKALAR_SETTING_TESTS_EMPTY") == nil)
+    @Test func anEmptyVariableCountsAsUnset() throws {
+        #expect(ConfigurationReader { ["PORT": ""][$0] }.raw(nil, "PORT") == nil)
+        #expect(try values(environment: ["PORT": ""]).value(of: common.port) == 8080)
     }
 
-    @Test func errorLinesNameTheVariableAndWhatItAccepts() {
-        #expect(error(["PORT": "http"]) == #"invalid PORT="http": expected an integer from 0 to 65535"#)
-        #expect(error(["DRAIN_SECONDS": "soon"]) == #"invalid DRAIN_SECONDS="soon": expected an integer from 0 to 3600"#)
-        #expect(error(["LOG_LEVEL": "loud"])
+    @Test func anEmptyFlagValueCountsAsUnset() throws {
+        #expect(ConfigurationReader { _ in nil }.raw("", "APP_VERSION") == nil)
+        #expect(try values(["--app-version="]).value(of: common.appVersion) == ServiceConfiguration.compiledVersion)
+        #expect(try values(["--app-version="], environment: ["APP_VERSION": "2.0"]).value(of: common.appVersion) == "2.0")
+        #expect(try values(["--port", ""]).value(of: common.port) == 8080)
+    }
+
+    @Test func aRepeatedFlagsLastValueWins() throws {
+        #expect(try values(["--port", "1", "--port=2"]).value(of: common.port) == 2)
+        #expect(try values(["--port=2", "--port", "1"]).value(of: common.port) == 1)
+    }
+
+    @Test func errorLinesNameTheVariableAndWhatItAccepts() throws {
+        #expect(try error(["PORT": "http"]) == #"invalid PORT="http": expected an integer from 0 to 65535"#)
+        #expect(try error(["DRAIN_SECONDS": "soon"]) == #"invalid DRAIN_SECONDS="soon": expected an integer from 0 to 3600"#)
+        #expect(try error(["LOG_LEVEL": "loud"])
             == #"invalid LOG_LEVEL="loud": expected one of trace, debug, info, notice, warning, error, critical"#)
-        #expect(error(["ACCESS_LOG": "maybe"]) == #"invalid ACCESS_LOG="maybe": expected true or false"#)
-        #expect(error(["BIND_ADDRESS": "localhost"])
+        #expect(try error(["ACCESS_LOG": "maybe"]) == #"invalid ACCESS_LOG="maybe": expected true or false"#)
+        #expect(try error(["BIND_ADDRESS": "localhost"])
             == #"invalid BIND_ADDRESS="localhost": expected a numeric IPv4 or IPv6 address"#)
-        #expect(error(["EVENT_LOOPS": " 2 "]) == nil, "white space around a number is ignored")
+        #expect(try error(["EVENT_LOOPS": " 2 "]) == nil, "white space around a number is ignored")
     }
 
     @Test func durationsKeepTheirUnits() throws {
@@ -68,6 +87,29 @@ import Testing
         }
     }
 
+    @Test func aDurationDefaultThatNoTextGivesStopsTheProcessNamingTheSetting() async throws {
+        let result = try #require(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = Setting("WAIT_SECONDS", default: .milliseconds(1500), .integerSeconds(in: 0...60), help: "a wait")
+            })
+        #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("WAIT_SECONDS"))
+        await #expect(processExitsWith: .failure) {
+            _ = Setting("WAIT_MS", default: .microseconds(1500), .integerMilliseconds(in: 0...60_000), help: "a wait")
+        }
+        #expect(Setting("WAIT_MS", default: .seconds(2), .integerMilliseconds(in: 0...60_000), help: "a wait").defaultText
+            == "`2000`")
+    }
+
+    @Test func theHealthcheckAsksThePortTheServiceListensOn() {
+        func port(_ environment: [String: String]) -> Int? {
+            HealthcheckCommand.port(settings: common, reader: ConfigurationReader { environment[$0] })
+        }
+        #expect(port(["PORT": "9000 "]) == 9000)
+        #expect(port(["PORT": ""]) == 8080)
+        #expect(port([:]) == 8080)
+        #expect(port(["PORT": "70000"]) == nil, "a port the service refuses is unhealthy")
+    }
+
     @Test func aFixedDefaultIsCheckedLikeAGivenValue() {
         let address = Setting("ADDRESS", default: "nowhere", .ipAddress, help: "an address")
         let values = SettingValues(settings: [address], reader: ConfigurationReader { _ in nil })
@@ -75,16 +117,32 @@ import Testing
     }
 
     @Test func commandLinesThatCannotBeUsed() {
-        func reason(_ arguments: [String]) -> String? {
-            guard case let .unusable(reason) = CommandLineRequest(arguments: arguments, settings: common.all) else {
-                return nil
-            }
-            return reason
-        }
         #expect(reason(["--no-such-flag"]) == "Unknown option '--no-such-flag'")
         #expect(reason(["--port"]) == "Missing value for '--port'")
         #expect(reason(["extra"]) == "Unexpected argument 'extra'")
         #expect(reason(["--port", "1"]) == nil)
+    }
+
+    @Test func anUnknownFlagIsRefused() {
+        #expect(reason(["--port", "1", "--no-such-flag=2"]) == "Unknown option '--no-such-flag'")
+        #expect(reason(["-p", "1"]) == "Unknown option '-p'", "the first problem is the one reported")
+    }
+
+    @Test func aDoubleDashIsAUsageError() throws {
+        let line = "Unexpected '--': the command takes options only, no arguments after them"
+        #expect(reason(["--"]) == line)
+        #expect(reason(["--port", "1", "--", "extra"]) == line)
+        #expect(try values(["--pod-name", "--"]).value(of: common.podName) == "--", "a flag's value may be --")
+    }
+
+    @Test func helpOptionsAreValuesWhereAFlagsValueStands() throws {
+        #expect(try values(["--pod-name", "-h"]).value(of: common.podName) == "-h")
+        #expect(try values(["--pod-name", "--help"]).value(of: common.podName) == "--help")
+        #expect(try values(["--app-version", "--help-markdown"]).value(of: common.appVersion) == "--help-markdown")
+        guard case .help = CommandLineRequest(arguments: ["--pod-name", "-h", "--help"], settings: common.all) else {
+            Issue.record("--help after a flag's value did not ask for help")
+            return
+        }
     }
 
     @Test func helpWinsOverEverythingElse() {
@@ -113,5 +171,12 @@ import Testing
         #expect(ServiceOutcome.shutdownTimedOut.exitStatus == 1)
         #expect(ServiceOutcome.startupFailed.exitStatus == 1)
         #expect(ServiceOutcome.interrupted(signal: SIGTERM).exitStatus == 143)
+    }
+}
+
+extension CommandLineRequest {
+    fileprivate var servedValues: SettingValues? {
+        guard case let .serve(values) = self else { return nil }
+        return values
     }
 }

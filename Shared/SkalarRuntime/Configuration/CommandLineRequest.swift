@@ -1,7 +1,8 @@
 /// What a service's command line asks for. Its flags are its settings' own, as `--port 8080` or
-/// `--port=8080` (a repeated flag's last value wins), besides `-h`/`--help` and `--help-markdown`, which
-/// win over everything else.
-public enum CommandLineRequest: Sendable {
+/// `--port=8080` (a repeated flag's last value wins; an empty value counts as unset), besides `-h`/`--help`
+/// and `--help-markdown`, which win over everything else wherever an option may stand. Where a flag's
+/// value stands they are values: `--pod-name -h` names the pod `-h`.
+enum CommandLineRequest: Sendable {
     /// Serve, with the values the flags gave.
     case serve(SettingValues)
     /// Print the help.
@@ -12,38 +13,52 @@ public enum CommandLineRequest: Sendable {
     case unusable(String)
 
     /// Reads `arguments` (without the program's name) against the command's settings.
-    public init(
-        arguments: [String], settings: [any SettingDescription], reader: ConfigurationReader = ConfigurationReader()
-    ) {
-        if arguments.contains(where: { $0 == "-h" || $0 == "--help" }) {
-            self = .help
-            return
-        }
-        if arguments.contains("--help-markdown") {
-            self = .helpMarkdown
-            return
-        }
+    init(arguments: [String], settings: [any SettingDescription], reader: ConfigurationReader = ConfigurationReader()) {
         var flags: [String: String] = [:]
+        var wantsHelp = false
+        var wantsMarkdown = false
+        // The first reason the arguments cannot be used; the rest are still read for a help option.
+        var problem: String?
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
+            switch argument {
+            case "-h", "--help":
+                wantsHelp = true
+                continue
+            case "--help-markdown":
+                wantsMarkdown = true
+                continue
+            case "--":
+                problem = problem ?? "Unexpected '--': the command takes options only, no arguments after them"
+                continue
+            default:
+                break
+            }
             guard argument.hasPrefix("-") else {
-                self = .unusable("Unexpected argument '\(argument)'")
-                return
+                problem = problem ?? "Unexpected argument '\(argument)'"
+                continue
             }
             let name = argument.prefix { $0 != "=" }
             guard let setting = settings.first(where: { $0.flag == name }) else {
-                self = .unusable("Unknown option '\(name)'")
-                return
+                problem = problem ?? "Unknown option '\(name)'"
+                continue
             }
             if name.endIndex < argument.endIndex {
                 flags[setting.variable] = String(argument[argument.index(after: name.endIndex)...])
             } else if let value = remaining.popFirst() {
                 flags[setting.variable] = value
             } else {
-                self = .unusable("Missing value for '\(name)'")
-                return
+                problem = problem ?? "Missing value for '\(name)'"
             }
         }
-        self = .serve(SettingValues(settings: settings, flags: flags, reader: reader))
+        if wantsHelp {
+            self = .help
+        } else if wantsMarkdown {
+            self = .helpMarkdown
+        } else if let problem {
+            self = .unusable(problem)
+        } else {
+            self = .serve(SettingValues(settings: settings, flags: flags, reader: reader))
+        }
     }
 }

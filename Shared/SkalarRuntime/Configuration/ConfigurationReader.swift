@@ -1,7 +1,8 @@
 import Glibc
 
 /// Reads one value from its command-line flag or, failing that, its environment variable; the flag
-/// wins. An empty environment variable counts as unset, as Kubernetes manifests often leave them.
+/// wins. An empty value counts as unset, from a variable (as Kubernetes manifests often leave them) and
+/// from a flag (`--app-version=`) alike.
 public struct ConfigurationReader: Sendable {
     private let environment: @Sendable (String) -> String?
 
@@ -9,14 +10,16 @@ public struct ConfigurationReader: Sendable {
         self.environment = environment
     }
 
+    /// The process's environment variable of that name, as it is.
     public static let processEnvironment: @Sendable (String) -> String? = { name in
-        guard let value = getenv(name) else { return nil }
-        let text = String(cString: value)
-        return text.isEmpty ? nil : text
+        getenv(name).map { String(cString: $0) }
     }
 
+    /// The flag's text, else the variable's; nil when both are unset or empty.
     public func raw(_ flag: String?, _ variable: String) -> String? {
-        flag ?? environment(variable)
+        if let flag, !flag.isEmpty { return flag }
+        guard let value = environment(variable), !value.isEmpty else { return nil }
+        return value
     }
 
     /// A whole number in `range`, for a command whose options are not `Setting`s.

@@ -11,8 +11,13 @@ public struct Setting<Value: Sendable>: SettingDescription {
     /// A setting whose default is a fixed value, shown as a user would write it. The default goes through
     /// the same check as a given value, so a default that cannot work here (a database directory that
     /// does not exist) stops the process at start-up too.
+    ///
+    /// A default that no text of the format gives (1.5 s for whole seconds) stops the process with the
+    /// setting's name: it is the declaration that is wrong, and the docs could not show it.
     public init(_ variable: String, default value: Value, _ format: SettingFormat<Value>, help: String) {
-        let literal = format.text(value)
+        guard let literal = format.render(value) else {
+            preconditionFailure("\(variable)'s default \(value) cannot be written as \(format.accepted)")
+        }
         self.variable = variable
         self.defaultText = "`\(literal)`"
         self.help = help

@@ -1,11 +1,11 @@
 /// A command's settings written out for people: as a section of `--help`, and as the Markdown table that
 /// the README shows (`--help-markdown`; a test checks that the README matches).
-public enum SettingsDocumentation {
+enum SettingsDocumentation {
     /// Width of `--help`'s lines.
     static let width = 100
 
     /// One entry per setting: its flag and variable, what it does, what it accepts and its default.
-    public static func help(_ settings: [any SettingDescription]) -> String {
+    static func help(_ settings: [any SettingDescription]) -> String {
         settings.map { setting in
             let details = wrapped(plain(setting.help), indent: 6)
                 + wrapped("accepts \(setting.accepted); default \(plain(setting.defaultText))", indent: 6)
@@ -14,7 +14,7 @@ public enum SettingsDocumentation {
     }
 
     /// The Markdown table: variable, default, what it accepts, what it does.
-    public static func markdownTable(_ settings: [any SettingDescription]) -> String {
+    static func markdownTable(_ settings: [any SettingDescription]) -> String {
         let rows = settings.map { "| `\($0.variable)` | \($0.defaultText) | \($0.accepted) | \($0.help) |\n" }
         return "| variable | default | accepts | meaning |\n|---|---|---|---|\n" + rows.joined()
     }

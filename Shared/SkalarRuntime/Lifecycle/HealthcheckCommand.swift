@@ -6,10 +6,16 @@ import Glibc
 enum HealthcheckCommand {
     static let timeout = Duration.seconds(2)
 
-    /// Checks the port named by `PORT` (or `defaultPort`); returns the exit status, 0 or 1.
-    static func status(defaultPort: Int) -> Int32 {
-        let port = ConfigurationReader.processEnvironment("PORT").flatMap(Int.init) ?? defaultPort
+    /// Checks the main listener's port, as the service resolves it; returns the exit status, 0 or 1.
+    static func status(settings: CommonSettings) -> Int32 {
+        guard let port = port(settings: settings) else { return 1 }
         return probe(port: port) ? 0 : 1
+    }
+
+    /// The port the service listens on: `PORT` read as the service reads it (`"9000 "` is 9000), else the
+    /// default; nil for a `PORT` that would stop the service at start-up, which is unhealthy too.
+    static func port(settings: CommonSettings, reader: ConfigurationReader = ConfigurationReader()) -> Int? {
+        try? SettingValues(settings: [settings.port], reader: reader).value(of: settings.port)
     }
 
     static func probe(port: Int) -> Bool {

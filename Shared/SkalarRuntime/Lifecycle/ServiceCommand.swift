@@ -22,12 +22,12 @@ public protocol ServiceCommand {
 
 extension ServiceCommand {
     /// The shared settings with this service's default ports.
-    public static var commonSettings: CommonSettings {
+    private static var commonSettings: CommonSettings {
         CommonSettings(defaultPort: defaultPort, defaultAdminPort: defaultAdminPort)
     }
 
     /// Every setting of the command, in the order `--help` and the docs list them.
-    public static var allSettings: [any SettingDescription] { commonSettings.all + settings }
+    private static var allSettings: [any SettingDescription] { commonSettings.all + settings }
 
     /// Runs the command line `arguments` (the program's name first) and returns the process's exit
     /// status: 0 after a clean shutdown or `--help`; 2, with one line on standard error, for a bad
@@ -35,7 +35,7 @@ extension ServiceCommand {
     /// signal after a second shutdown signal. `<name> healthcheck` exits 0 or 1 instead.
     public static func main(arguments: [String]) -> Int32 {
         let arguments = Array(arguments.dropFirst())
-        if arguments.first == "healthcheck" { return HealthcheckCommand.status(defaultPort: defaultPort) }
+        if arguments.first == "healthcheck" { return HealthcheckCommand.status(settings: commonSettings) }
         switch CommandLineRequest(arguments: arguments, settings: allSettings) {
         case .help:
             print(helpText, terminator: "")
