@@ -34,7 +34,12 @@ final class EventBase {
         let context = Unmanaged.passRetained(OnceAction(action)).toOpaque()
         refreshCachedTime()
         var timeout = timeval(delay)
-        event_base_once(pointer, -1, Int16(EV_TIMEOUT), onceActionFired, context, &timeout)
+        // With a plain timeout, libevent fails only when it cannot allocate the event. Running the action
+        // at once instead would turn a sleep or an injected delay into none and hide the failure, so the
+        // process stops where the cause is visible.
+        guard event_base_once(pointer, -1, Int16(EV_TIMEOUT), onceActionFired, context, &timeout) == 0 else {
+            fatalError("event_base_once failed: libevent could not allocate a one-shot timer")
+        }
     }
 
     /// libevent measures a new timeout from the time it cached at the start of the current callback
