@@ -4,6 +4,8 @@ import Glibc
 /// One libevent `event_base`, run by exactly one thread.
 ///
 /// This folder is the runtime's only contact with libevent: everything above it speaks Swift types.
+/// Every `LoopEvent` and `DNSResolver` made on a base holds it, so the base is freed only after the last
+/// of them: `event_free` or `evdns_base_free` on a freed base would touch freed memory.
 final class EventBase {
     let pointer: OpaquePointer
 
@@ -17,6 +19,10 @@ final class EventBase {
         guard let base = event_base_new_with_config(config) else { fatalError("event_base_new failed") }
         event_config_free(config)
         pointer = base
+    }
+
+    deinit {
+        event_base_free(pointer)
     }
 
     /// Runs callbacks on the calling thread until `stop()`, even while no event is pending.
