@@ -22,10 +22,11 @@ import Testing
                 let client = HTTPClient(
                     endpoint: backendEndpoint, timeout: .seconds(2), loops: service.loops, metrics: service.metrics)
                 let backend = BackendClient(client: client)
-                PageRoutes(configuration: configuration, backend: backend, cpuWork: cpuWork).register(on: service.router)
-                EntriesAPIRoutes(backend: backend, cpuWork: cpuWork).register(on: service.router)
-                InfoRoutes(configuration: configuration, backend: backend, cpuWork: cpuWork).register(on: service.router)
-                DemoRoutes().register(on: service.router)
+                let router = service.router
+                PageRoutes(configuration: configuration, backend: backend, cpuWork: cpuWork).register(on: router)
+                EntriesAPIRoutes(backend: backend, cpuWork: cpuWork).register(on: router)
+                InfoRoutes(configuration: configuration, backend: backend, cpuWork: cpuWork).register(on: router)
+                DemoRoutes().register(on: router)
                 try await body(service.start())
             }
         }

@@ -186,10 +186,12 @@ import Testing
     }
 
     @Test func versionDescribesTheService() async {
-        await withTestService(configuration: .testing(service: "pipeline", version: "9.8.7", podName: "pod-a")) { service in
+        let configuration = ServiceConfiguration.testing(service: "pipeline", version: "9.8.7", podName: "pod-a")
+        await withTestService(configuration: configuration) { service in
             let response = await service.start().execute(.get, "/version")
             let revision = JSONValue.string(service.configuration.revision)
-            #expect(response.jsonBody == ["service": "pipeline", "version": "9.8.7", "revision": revision, "pod": "pod-a"])
+            #expect(
+                response.jsonBody == ["service": "pipeline", "version": "9.8.7", "revision": revision, "pod": "pod-a"])
         }
     }
 
@@ -201,14 +203,15 @@ import Testing
 
             await withPipeline(readinessCheck: { nil }) { _, healthy in
                 #expect(await healthy.execute(.get, "/readyz").jsonBody == ["status": "ready"])
-
-                let admin = service.startAdmin()
-                #expect(await admin.execute(.post, "/readyz/disable").status == .ok)
-                #expect(await client.execute(.get, "/readyz").errorMessage == "readiness disabled through the admin listener")
-                service.state.enter(.draining)
-                #expect(await client.execute(.get, "/readyz").errorMessage == "draining")
-                #expect(await client.execute(.get, "/healthz").status == .ok, "liveness stays up while draining")
             }
+
+            let admin = service.startAdmin()
+            #expect(await admin.execute(.post, "/readyz/disable").status == .ok)
+            let disabled = await client.execute(.get, "/readyz")
+            #expect(disabled.errorMessage == "readiness disabled through the admin listener")
+            service.state.enter(.draining)
+            #expect(await client.execute(.get, "/readyz").errorMessage == "draining")
+            #expect(await client.execute(.get, "/healthz").status == .ok, "liveness stays up while draining")
         }
     }
 

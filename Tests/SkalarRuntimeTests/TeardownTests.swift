@@ -13,7 +13,8 @@ import Testing
                 var loopThread = ""
                 await withTestService(configuration: .testing(service: "teardown")) { service in
                     // A refused call still makes the loop's connection pool and its resolver.
-                    let client = HTTPClient(endpoint: refusing, timeout: .seconds(2), loops: service.loops, metrics: nil)
+                    let client = HTTPClient(
+                        endpoint: refusing, timeout: .seconds(2), loops: service.loops, metrics: nil)
                     #expect(await service.start().execute(.get, "/healthz").status == .ok)
                     #expect((try? await client.send(.get, "/")) == nil)
                     loopThread = await Task(executorPreference: service.loop) { Census.currentThread() }.value
