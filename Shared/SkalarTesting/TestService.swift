@@ -1,14 +1,28 @@
 import Logging
 import SkalarRuntime
 
+/// Runs `body` with a new test service and stops the service's event loop when `body` returns or throws:
+/// its thread is joined, and its descriptors, loop-local state (database and client connections) and
+/// libevent base are freed, so a test leaves nothing running behind it.
+///
+/// Close what the body opened on the service's loops from outside (a database writer) before it returns.
+public func withTestService<Result>(
+    configuration: ServiceConfiguration, _ body: (TestService) async throws -> Result
+) async rethrows -> Result {
+    try await TestServiceGate.shared.holding(.shared) {
+        let service = TestService(configuration: configuration)
+        defer { service.loops.shutdown() }
+        return try await body(service)
+    }
+}
+
 /// A service's parts without its listeners, for tests: register routes on `router` as a service does on
 /// `Service.router`, then `start()` builds the same pipeline `Service.run()` serves and answers requests
-/// through it in-process.
+/// through it in-process. `withTestService` makes one and stops it afterwards.
 ///
 /// The parts are made here rather than by `Service`, whose initialiser bootstraps the process-wide logging
 /// and metrics systems, which a test process may do only once. Each test service runs one event loop of
 /// its own, so loop-local state (database and client connections) never leaks from one test into the next.
-/// The loop keeps running until the process exits.
 public final class TestService: Sendable {
     public let configuration: ServiceConfiguration
     public let router = Router()
@@ -19,7 +33,7 @@ public final class TestService: Sendable {
     /// Discards every message: the access log and handler errors still go through the pipeline, unprinted.
     public let logger = Logger(label: "skalar-testing") { _ in SwiftLogNoOpLogHandler() }
 
-    public init(configuration: ServiceConfiguration) {
+    init(configuration: ServiceConfiguration) {
         self.configuration = configuration
         metrics = ServiceMetrics(
             service: configuration.service, version: configuration.version, revision: configuration.revision)

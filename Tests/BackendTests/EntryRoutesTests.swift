@@ -9,18 +9,32 @@ import Testing
 @Suite struct EntryRoutesTests {
     /// Runs `body` against a backend whose database is open.
     private func withBackend(maxBodyBytes: Int? = nil, _ body: (TestClient) async throws -> Void) async throws {
-        try await withTemporaryDirectory { directory in
-            let (client, store) = Self.start(directory: directory, maxBodyBytes: maxBodyBytes)
+        try await withBackendStore(maxBodyBytes: maxBodyBytes) { client, store in
             try await store.open(seedEntries: 0)
             try await body(client)
         }
     }
 
-    private static func start(directory: String, maxBodyBytes: Int? = nil) -> (TestClient, SQLiteEntryStore) {
-        let service = TestService(configuration: .testing(service: "backend", maxBodyBytes: maxBodyBytes))
-        let store = SQLiteEntryStore(path: "\(directory)/backend.sqlite", serviceMetrics: service.metrics)
-        EntryRoutes(store: store).register(on: service.router)
-        return (service.start(readinessCheck: { await store.readinessProblem() }), store)
+    /// Runs `body` against a backend whose store is made but not opened, over a file in a temporary
+    /// directory. The store is closed and the service stopped before the directory is removed.
+    private func withBackendStore(
+        maxBodyBytes: Int? = nil, _ body: (TestClient, SQLiteEntryStore) async throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { directory in
+            try await withTestService(configuration: .testing(service: "backend", maxBodyBytes: maxBodyBytes)) {
+                service in
+                let store = SQLiteEntryStore(path: "\(directory)/backend.sqlite", serviceMetrics: service.metrics)
+                EntryRoutes(store: store).register(on: service.router)
+                let client = service.start(readinessCheck: { await store.readinessProblem() })
+                do {
+                    try await body(client, store)
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                await store.close()
+            }
+        }
     }
 
     private static func jsonHeaders(idempotencyKey: String? = nil) -> HTTPFields {
@@ -198,8 +212,7 @@ import Testing
     }
 
     @Test func readinessWaitsForTheDatabase() async throws {
-        try await withTemporaryDirectory { directory in
-            let (client, store) = Self.start(directory: directory)
+        try await withBackendStore { client, store in
             let starting = await client.execute(.get, "/readyz")
             #expect(starting.status == .serviceUnavailable && starting.errorMessage == "database not open yet")
             try await store.open(seedEntries: 3)

@@ -14,18 +14,21 @@ import Testing
     private func withUnreachableBackend(
         cpuWork: CPUWork = CPUWork(perRequest: .milliseconds(0)), _ body: (TestClient) async throws -> Void
     ) async rethrows {
-        try await withClosedLoopbackPort { backendEndpoint in
-            let configuration = ServiceConfiguration.testing(
-                service: "frontend", version: Self.version, podName: Self.pod)
-            let service = TestService(configuration: configuration)
-            let client = HTTPClient(
-                endpoint: backendEndpoint, timeout: .seconds(2), loops: service.loops, metrics: service.metrics)
-            let backend = BackendClient(client: client)
-            PageRoutes(configuration: configuration, backend: backend, cpuWork: cpuWork).register(on: service.router)
-            EntriesAPIRoutes(backend: backend, cpuWork: cpuWork).register(on: service.router)
-            InfoRoutes(configuration: configuration, backend: backend, cpuWork: cpuWork).register(on: service.router)
-            DemoRoutes().register(on: service.router)
-            try await body(service.start())
+        let configuration = ServiceConfiguration.testing(service: "frontend", version: Self.version, podName: Self.pod)
+        try await withTestService(configuration: configuration) { service in
+            // Inside the service's scope: the port's socket, like the service, exists only while this test
+            // holds the census gate (see withNoOtherTestService).
+            try await withClosedLoopbackPort { backendEndpoint in
+                let client = HTTPClient(
+                    endpoint: backendEndpoint, timeout: .seconds(2), loops: service.loops, metrics: service.metrics)
+                let backend = BackendClient(client: client)
+                let router = service.router
+                PageRoutes(configuration: configuration, backend: backend, cpuWork: cpuWork).register(on: router)
+                EntriesAPIRoutes(backend: backend, cpuWork: cpuWork).register(on: router)
+                InfoRoutes(configuration: configuration, backend: backend, cpuWork: cpuWork).register(on: router)
+                DemoRoutes().register(on: router)
+                try await body(service.start())
+            }
         }
     }
 

@@ -1,3 +1,6 @@
+import HTTPTypes
+import SkalarRuntime
+
 /// The pass/fail checks that set the exit status.
 struct Gates {
     /// Largest share of requests that may fail (transport error or status 400 and above), 0–1.
@@ -7,7 +10,7 @@ struct Gates {
     /// Expected percentage per value of `splitHeader`.
     var expectedSplit: [(version: String, percent: Double)] = []
     var splitTolerance: Double = 3
-    var splitHeader = "X-App-Version"
+    var splitHeader = HTTPField.Name.appVersion.rawName
 
     /// `v1=90,v2=10`: percentages that must add up to 100.
     static func parseSplit(_ text: String) -> [(version: String, percent: Double)]? {

@@ -88,12 +88,12 @@ extension LoadPlan {
         var headerFields = HTTPFields()
         for line in options.headers + (values.reader.raw(nil, "LOADGEN_HEADERS").map { $0.split(separator: "\n").map(String.init) } ?? []) {
             let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let name = HTTPField.Name(String(parts[0]).trimmedSpaces()) else {
+            guard parts.count == 2, let name = HTTPField.Name(parts[0].trimmingWhitespace()) else {
                 throw LoadgenError.usage("invalid header \"\(line)\": expected \"Name: value\"")
             }
-            headerFields[name] = String(parts[1]).trimmedSpaces()
+            headerFields[name] = parts[1].trimmingWhitespace()
         }
-        if let hostText = values.raw(options.host, "HOST") { headerFields[HTTPField.Name("Host")!] = hostText }
+        if let hostText = values.raw(options.host, "HOST") { headerFields[.host] = hostText }
         return headerFields
     }
 
@@ -109,7 +109,7 @@ extension LoadPlan {
             gates.expectedSplit = split
         }
         gates.splitTolerance = try values.positiveNumber(options.splitTolerance, "SPLIT_TOLERANCE") ?? 3
-        gates.splitHeader = values.raw(options.splitHeader, "SPLIT_HEADER") ?? "X-App-Version"
+        gates.splitHeader = values.raw(options.splitHeader, "SPLIT_HEADER") ?? HTTPField.Name.appVersion.rawName
         return gates
     }
 
@@ -155,7 +155,4 @@ private struct OptionValues {
 
 private extension String {
     func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
-    func trimmedSpaces() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-    }
 }

@@ -28,8 +28,8 @@ struct LoadPlan {
     let eventLoops: Int
     let jsonPath: String?
 
-    /// The header whose values make the version split, and which are tallied.
-    static let versionHeaders = ["X-App-Version", "X-Backend-Version"]
+    /// The headers whose values are tallied; the first makes the version split unless `--split-header` says otherwise.
+    static let versionHeaders: [HTTPField.Name] = [.appVersion, .backendVersion]
 
     var modeDescription: String {
         switch mode {

@@ -16,7 +16,6 @@ final class LoadRunner: Sendable {
     private let startNanos = Atomic<UInt64>(0)
     /// When the last request finished after the run stopped sending; 0 until then.
     private let endNanos = Atomic<UInt64>(0)
-    private static let versionHeaderNames = LoadPlan.versionHeaders.map { HTTPField.Name($0)! }
 
     init(plan: LoadPlan) {
         self.plan = plan
@@ -177,8 +176,8 @@ final class LoadRunner: Sendable {
             let response = try await client.send(scenario.method, scenario.path, headers: headers, body: body)
             let micros = (MonotonicClock.nanoseconds() - intended) / 1000
             var versions: [(header: String, value: String)] = []
-            for (header, name) in zip(LoadPlan.versionHeaders, LoadRunner.versionHeaderNames) {
-                if let value = response.headers[name] { versions.append((header, value)) }
+            for name in LoadPlan.versionHeaders {
+                if let value = response.headers[name] { versions.append((name.rawName, value)) }
             }
             stats.record(status: response.status, latencyMicros: micros, versions: versions)
         } catch {

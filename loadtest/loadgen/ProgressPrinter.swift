@@ -1,4 +1,6 @@
 import Glibc
+import HTTPTypes
+import SkalarRuntime
 
 /// The once-a-second line on standard error: elapsed, rate, p50/p99 of the last second, errors so far,
 /// and the version split so far.
@@ -11,7 +13,7 @@ struct ProgressPrinter {
         let total = runner.stats.reduce(into: Tally()) { $0.add($1.total) }
         let p50 = interval.latency.totalCount == 0 ? 0 : Double(interval.latency.valueAtPercentile(50)) / 1000
         let p99 = interval.latency.totalCount == 0 ? 0 : Double(interval.latency.valueAtPercentile(99)) / 1000
-        let versions = total.versions["X-App-Version"] ?? [:]
+        let versions = total.versions[HTTPField.Name.appVersion.rawName] ?? [:]
         let sum = versions.values.reduce(0, +)
         let split = versions.sorted { $0.key < $1.key }
             .map { "\($0.key) \(Report.number(Double($0.value) * 100 / Double(max(sum, 1))))%" }.joined(separator: " ")

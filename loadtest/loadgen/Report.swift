@@ -79,7 +79,7 @@ struct Report {
         lines.append("Status     " + (tally.statuses.isEmpty ? "none" : tally.statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "  ")))
         let errorKinds = ["connect", "reset", "timeout", "invalid_response"]
         lines.append("Errors     " + errorKinds.map { "\($0) \(tally.errors[$0] ?? 0)" }.joined(separator: "  ") + "  (failed \(percent(errorRate * 100)))")
-        for header in LoadPlan.versionHeaders where tally.versions[header] != nil {
+        for header in LoadPlan.versionHeaders.map(\.rawName) where tally.versions[header] != nil {
             let parts = split(header).map { "\($0.version) \($0.count) (\(percent($0.percent)))" }
             lines.append(header + String(repeating: " ", count: max(1, 19 - header.count)) + parts.joined(separator: "  "))
         }
@@ -92,7 +92,7 @@ struct Report {
     var json: JSONValue {
         func number(_ value: Double) -> JSONValue { .number((value * 1000).rounded() / 1000) }
         var versions: [(String, JSONValue)] = []
-        for header in LoadPlan.versionHeaders where tally.versions[header] != nil {
+        for header in LoadPlan.versionHeaders.map(\.rawName) where tally.versions[header] != nil {
             versions.append((header, .object(split(header).map { ($0.version, ["count": .number(Double($0.count)), "percent": number($0.percent)]) })))
         }
         return [

@@ -25,11 +25,20 @@ final class DatabaseWriter: @unchecked Sendable {
     private let wakeup = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
     private var connection: SQLiteConnection?
     private let onCommit: @Sendable (Double) -> Void
+    /// Whether the thread serves writes: set once its connection is open, until `stop()`.
+    private let running = Atomic<Bool>(false)
+    /// The caller of `stop()`, resumed by the thread once it has closed its connection.
+    private let stopRequest = Mutex<CheckedContinuation<Void, Never>?>(nil)
 
     /// `onCommit` receives each transaction's duration in seconds, for the commit metric.
     init(onCommit: @escaping @Sendable (Double) -> Void) {
         self.onCommit = onCommit
         sem_init(wakeup, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(wakeup)
+        wakeup.deallocate()
     }
 
     /// Opens the writer's connection with `open` on the writer's own thread and starts serving writes.
@@ -59,6 +68,17 @@ final class DatabaseWriter: @unchecked Sendable {
         }
     }
 
+    /// Lets the writes queued so far finish, then closes the connection and ends the thread; returns once
+    /// the connection is closed. No write may be queued after this call. Returns at once when the writer
+    /// never started.
+    func stop() async {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        await withCheckedContinuation { continuation in
+            stopRequest.withLock { $0 = continuation }
+            sem_post(wakeup)
+        }
+    }
+
     /// How long the oldest unfinished write has waited, queued or in the running transaction; 0 when none.
     var oldestWait: Duration {
         let running = batchStartedAt.load(ordering: .relaxed)
@@ -75,15 +95,25 @@ final class DatabaseWriter: @unchecked Sendable {
             started.resume(throwing: error)
             return
         }
+        running.store(true, ordering: .releasing)
         started.resume()
         while true {
             while sem_wait(wakeup) != 0 {}
+            // Looked at before the queue: every write queued before the stop is then in the batch taken
+            // below or in a later one, and the stop's own post brings the thread back once they are done.
+            let stopping = stopRequest.withLock { $0 != nil }
             let jobs = pending.withLock { queue in
                 let batch = Array(queue.prefix(Self.maximumBatch))
                 queue.removeFirst(batch.count)
                 return batch
             }
-            if !jobs.isEmpty { commit(jobs) }
+            if !jobs.isEmpty {
+                commit(jobs)
+            } else if stopping, let stopped = stopRequest.withLock({ $0.take() }) {
+                connection = nil
+                stopped.resume()
+                return
+            }
         }
     }
 

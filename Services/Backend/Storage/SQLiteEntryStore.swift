@@ -50,6 +50,12 @@ final class SQLiteEntryStore: EntryStore {
         opened.store(true, ordering: .releasing)
     }
 
+    /// Finishes the queued writes and closes the writer's connection and thread, for a store that is not
+    /// used again (a test's). The loops' read connections close with their loops' state.
+    func close() async {
+        await writer.stop()
+    }
+
     private static func connect(path: String) throws(SQLiteError) -> SQLiteConnection {
         let connection = try SQLiteConnection(path: path)
         connection.setBusyTimeout(busyTimeout)

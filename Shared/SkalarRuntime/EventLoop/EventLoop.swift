@@ -134,6 +134,18 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         thread?.join()
     }
 
+    /// Lets go of everything the loop made on its base, once its thread has finished: the components'
+    /// loop-local state (connection pools with their resolvers, database connections), the loop's own
+    /// events and the wake pipe. Their events are freed here, before the base, which goes with the last
+    /// reference to the loop. Call once, after `join()`; the loop cannot run again.
+    func close() {
+        localState.removeAll()
+        drainEvent = nil
+        wakeEvent = nil
+        heartbeatEvent = nil
+        wakePipe.close()
+    }
+
     /// A component's state for this loop, such as a connection or a cache, created on first use. Call only
     /// on this loop's thread (a handler always runs there); the state needs no lock because nothing else
     /// touches it.

@@ -27,4 +27,21 @@ public final class EventLoopGroup: Sendable {
     func join() {
         for loop in loops { loop.join() }
     }
+
+    /// Stops every loop, waits for its thread and frees what it holds: its events, loop-local state, wake
+    /// pipe and, with the last reference to the loop, its base. For tests and other code that outlives its
+    /// loops; a service's loops run until the process exits.
+    ///
+    /// Each loop is stopped by a task on that loop, so the callback it is in finishes first; work queued
+    /// after the stop never runs. Call once, after `start()`, from a thread that is none of the loops'.
+    package func shutdown() {
+        if let current = EventLoop.current {
+            precondition(!loops.contains { $0 === current }, "a loop group cannot be shut down from one of its loops")
+        }
+        for loop in loops {
+            Task(executorPreference: loop) { loop.stop() }
+        }
+        join()
+        for loop in loops { loop.close() }
+    }
 }

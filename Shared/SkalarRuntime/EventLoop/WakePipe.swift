@@ -8,11 +8,14 @@ struct WakePipe: Sendable {
     private let writeEnd: Int32
 
     init() {
+        // Glibc's Swift module does not export pipe2, so the flags are set one call at a time.
         var ends: [Int32] = [-1, -1]
         precondition(pipe(&ends) == 0, "pipe failed: \(SystemError(code: errno))")
         for end in ends {
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            let flags = fcntl(end, F_GETFL)
+            precondition(
+                flags >= 0 && fcntl(end, F_SETFL, flags | O_NONBLOCK) == 0 && fcntl(end, F_SETFD, FD_CLOEXEC) == 0,
+                "cannot make the wake pipe non-blocking and close-on-exec: \(SystemError(code: errno))")
         }
         readEnd = ends[0]
         writeEnd = ends[1]
@@ -26,5 +29,11 @@ struct WakePipe: Sendable {
     func drain() {
         var scratch = [UInt8](repeating: 0, count: 64)
         while read(readEnd, &scratch, scratch.count) == scratch.count {}
+    }
+
+    /// Closes both ends, once no event watches the read end and no thread can wake the loop any more.
+    func close() {
+        Glibc.close(readEnd)
+        Glibc.close(writeEnd)
     }
 }

@@ -4,6 +4,8 @@ import Glibc
 /// One libevent `event_base`, run by exactly one thread.
 ///
 /// This folder is the runtime's only contact with libevent: everything above it speaks Swift types.
+/// Every `LoopEvent` and `DNSResolver` made on a base holds it, so the base is freed only after the last
+/// of them: `event_free` or `evdns_base_free` on a freed base would touch freed memory.
 final class EventBase {
     let pointer: OpaquePointer
 
@@ -17,6 +19,10 @@ final class EventBase {
         guard let base = event_base_new_with_config(config) else { fatalError("event_base_new failed") }
         event_config_free(config)
         pointer = base
+    }
+
+    deinit {
+        event_base_free(pointer)
     }
 
     /// Runs callbacks on the calling thread until `stop()`, even while no event is pending.
@@ -34,7 +40,12 @@ final class EventBase {
         let context = Unmanaged.passRetained(OnceAction(action)).toOpaque()
         refreshCachedTime()
         var timeout = timeval(delay)
-        event_base_once(pointer, -1, Int16(EV_TIMEOUT), onceActionFired, context, &timeout)
+        // With a plain timeout, libevent fails only when it cannot allocate the event. Running the action
+        // at once instead would turn a sleep or an injected delay into none and hide the failure, so the
+        // process stops where the cause is visible.
+        guard event_base_once(pointer, -1, Int16(EV_TIMEOUT), onceActionFired, context, &timeout) == 0 else {
+            fatalError("event_base_once failed: libevent could not allocate a one-shot timer")
+        }
     }
 
     /// libevent measures a new timeout from the time it cached at the start of the current callback

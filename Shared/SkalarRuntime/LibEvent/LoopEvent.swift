@@ -44,10 +44,6 @@ final class LoopEvent {
         event_active(event, Int32(EV_TIMEOUT), 0)
     }
 
-    func cancel() {
-        event_del(event)
-    }
-
     fileprivate func fire() {
         // The action may drop the last reference to this event (a finished call frees its timer).
         withExtendedLifetime(self) { action() }

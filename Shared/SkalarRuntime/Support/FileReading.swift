@@ -8,7 +8,6 @@ enum FileReading {
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 256)
         guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text.trimmingWhitespace()
+        return String(nulTerminated: buffer).trimmingWhitespace()
     }
 }

@@ -2,7 +2,7 @@ import Glibc
 
 /// A POSIX thread that runs one Swift closure: the event loops and the backend's database writer each
 /// own one, outside Swift's cooperative pool, because they block in `epoll_wait` or on a semaphore.
-public struct SystemThread: @unchecked Sendable {
+public struct SystemThread: Sendable {
     private let handle: pthread_t
 
     /// Starts `body` on a new thread, or says why the system refused one.
