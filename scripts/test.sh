@@ -10,7 +10,7 @@ ensure_apt_packages prometheus   # promtool checks the /metrics output
 ensure_apt_packages chromium chromium-driver   # the browser test of the page
 ensure_test_python
 source scripts/lib/chart-tools.sh; run_chart_tests   # the Helm chart: lint, validation, checkov, assertions
-.venv-test/bin/pytest -q Tests/Architecture   # the runtime's floor order and C wall, on the sources
+.venv-test/bin/pytest -q Tests/Architecture   # swift format lint and line width, the runtime's floors and C wall
 
 swift build --build-tests
 swift test --skip-build

@@ -41,14 +41,17 @@ struct BackendCommand: ServiceCommand {
                     try await store.open(seedEntries: seedEntries)
                     break
                 } catch {
-                    logger.error("database unavailable; retrying", metadata: ["path": "\(databasePath)", "error": "\(error)"])
+                    logger.error(
+                        "database unavailable; retrying", metadata: ["path": "\(databasePath)", "error": "\(error)"])
                     await loop.sleep(for: Self.reopenDelay)
                 }
             }
             Task(executorPreference: loop) {
                 while true {
                     await loop.sleep(for: Self.purgeInterval)
-                    do { try await store.purgeExpiredKeys() } catch { logger.warning("purging idempotency keys failed", metadata: ["error": "\(error)"]) }
+                    do { try await store.purgeExpiredKeys() } catch {
+                        logger.warning("purging idempotency keys failed", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         }

@@ -188,12 +188,13 @@ import Testing
                 .post, "/api/v1/entries", headers: Self.jsonHeaders(), body: #"{"author":"","message":"Hi"}"#)
             #expect(invalid.status == .unprocessableContent)
             #expect(invalid.headers[.contentType] == "application/json")
-            #expect(invalid.jsonBody == [
-                "error": [
-                    "code": "validation_failed", "message": "the entry is not valid",
-                    "fields": ["author": "must not be empty"],
-                ],
-            ])
+            #expect(
+                invalid.jsonBody == [
+                    "error": [
+                        "code": "validation_failed", "message": "the entry is not valid",
+                        "fields": ["author": "must not be empty"],
+                    ]
+                ])
             let large = await create(client, message: String(repeating: "m", count: 300))
             #expect(large.status == .contentTooLarge && large.errorCode == "body_too_large")
             let listed = await client.execute(.get, "/api/v1/entries")

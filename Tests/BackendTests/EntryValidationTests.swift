@@ -62,13 +62,15 @@ import Testing
     }
 
     @Test func listsEveryBrokenField() {
-        #expect(problems(#"{"author":1,"message":null,"extra":true}"#) == [
-            "author": "must be a string", "message": "must be a string", "extra": "unknown field",
-        ])
+        #expect(
+            problems(#"{"author":1,"message":null,"extra":true}"#) == [
+                "author": "must be a string", "message": "must be a string", "extra": "unknown field",
+            ])
         #expect(problems("{}") == ["author": "is required", "message": "is required"])
-        #expect(problems(#"{"author":"   ","message":"\u3000"}"#) == [
-            "author": "must not be empty", "message": "must not be empty",
-        ])
+        #expect(
+            problems(#"{"author":"   ","message":"\u3000"}"#) == [
+                "author": "must not be empty", "message": "must not be empty",
+            ])
     }
 
     @Test func lengthsCountCodePoints() throws {
@@ -76,9 +78,10 @@ import Testing
         let precomposed = String(repeating: "\u{E9}", count: 64)
         let accepted = try EntryValidation.draft(from: request(#"{"author":"\#(precomposed)","message":"m"}"#))
         #expect(accepted.author == precomposed)
-        #expect(problems(#"{"author":"\#(precomposed)\u00e9","message":"m"}"#) == [
-            "author": "must be at most 64 characters",
-        ])
+        #expect(
+            problems(#"{"author":"\#(precomposed)\u00e9","message":"m"}"#) == [
+                "author": "must be at most 64 characters"
+            ])
         let decomposed = String(repeating: "e\u{301}", count: 33)
         #expect(problems(#"{"author":"\#(decomposed)","message":"m"}"#) == ["author": "must be at most 64 characters"])
 
@@ -92,9 +95,10 @@ import Testing
         let multiline = try EntryValidation.draft(from: request(#"{"author":"a","message":"line\nline"}"#))
         #expect(multiline.message == "line\nline")
         for control in [#"\t"#, #"\r"#, #"\u007f"#, #"\u0000"#] {
-            #expect(problems(#"{"author":"a","message":"x\#(control)y"}"#) == [
-                "message": "must not contain control characters other than newline",
-            ], "\(control)")
+            #expect(
+                problems(#"{"author":"a","message":"x\#(control)y"}"#) == [
+                    "message": "must not contain control characters other than newline"
+                ], "\(control)")
         }
     }
 }

@@ -30,20 +30,23 @@ import Testing
         #expect(unavailable.status == .serviceUnavailable && unavailable.code == "backend_unavailable")
         #expect(unavailable.message == unavailableMessage)
         #expect(unavailable.response.headers[.contentType] == "application/json")
-        #expect(unavailable.response.jsonBody == [
-            "error": ["code": "backend_unavailable", "message": .string(unavailableMessage)],
-        ])
+        #expect(
+            unavailable.response.jsonBody == [
+                "error": ["code": "backend_unavailable", "message": .string(unavailableMessage)]
+            ])
 
         let upstreamTimeout = answer(504, "text/plain", "upstream request timeout")
         let timeout = try #require(BackendAnswer.gatewayError(for: upstreamTimeout))
         #expect(timeout.status == .gatewayTimeout && timeout.code == "backend_timeout")
-        #expect(timeout.message
-            == "the backend did not answer in time (the call answered 504 text/plain: upstream request timeout)")
+        #expect(
+            timeout.message
+                == "the backend did not answer in time (the call answered 504 text/plain: upstream request timeout)")
 
         let denied = try #require(BackendAnswer.gatewayError(for: answer(403, "text/plain", "RBAC: access denied")))
         #expect(denied.status == .badGateway && denied.code == "backend_error")
-        #expect(denied.message
-            == "the backend's answer was not its JSON (the call answered 403 text/plain: RBAC: access denied)")
+        #expect(
+            denied.message
+                == "the backend's answer was not its JSON (the call answered 403 text/plain: RBAC: access denied)")
     }
 
     @Test func errorsWithoutTheContractsShapeAreNotTheBackends() {
@@ -65,8 +68,9 @@ import Testing
         #expect(bare?.status == .badGateway)
         #expect(bare?.message == "the backend's answer was not its JSON (the call answered 200 without a Content-Type)")
         let twoLines = answer(503, "Text/Plain; charset=utf-8", "upstream connect error\r\nreset reason: overflow")
-        #expect(BackendAnswer.gatewayError(for: twoLines)?.message
-            == "the backend is unavailable (the call answered 503 text/plain: upstream connect error)")
+        #expect(
+            BackendAnswer.gatewayError(for: twoLines)?.message
+                == "the backend is unavailable (the call answered 503 text/plain: upstream connect error)")
         let unprintable = BackendAnswer.gatewayError(for: answer(503, "text/plain", "caf\u{E9}"))
         #expect(unprintable?.message == "the backend is unavailable (the call answered 503 text/plain)")
         let cut = BackendAnswer.gatewayError(for: answer(503, "text/plain", String(repeating: "x", count: 200)))

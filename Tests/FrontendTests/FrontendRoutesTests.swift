@@ -118,9 +118,10 @@ import Testing
                 let response = await client.execute(method, target, headers: headers, body: entry)
                 #expect(response.status == .badGateway, "\(method)")
                 #expect(response.headers[.contentType] == "application/json")
-                #expect(response.jsonBody == [
-                    "error": ["code": "backend_unavailable", "message": "the backend is unavailable (connect)"],
-                ])
+                #expect(
+                    response.jsonBody == [
+                        "error": ["code": "backend_unavailable", "message": "the backend is unavailable (connect)"]
+                    ])
                 #expect(response.headers[.backendVersion] == nil)
             }
         }
@@ -130,10 +131,11 @@ import Testing
         await withUnreachableBackend { client in
             let response = await client.execute(.get, "/api/info")
             #expect(response.status == .ok)
-            #expect(response.jsonBody == [
-                "frontend": ["version": .string(Self.version), "pod": .string(Self.pod)],
-                "backend": ["reachable": false],
-            ])
+            #expect(
+                response.jsonBody == [
+                    "frontend": ["version": .string(Self.version), "pod": .string(Self.pod)],
+                    "backend": ["reachable": false],
+                ])
             #expect(response.headers[.backendVersion] == nil)
         }
     }

@@ -9,7 +9,8 @@ enum FuzzTarget: String, CaseIterable {
     case json, router, form, headers, faults
 
     static var current: FuzzTarget {
-        guard let name = getenv("FUZZ_TARGET").map({ String(cString: $0) }), let target = FuzzTarget(rawValue: name) else {
+        guard let name = getenv("FUZZ_TARGET").map({ String(cString: $0) }), let target = FuzzTarget(rawValue: name)
+        else {
             fatalError("set FUZZ_TARGET to one of \(FuzzTarget.allCases.map(\.rawValue))")
         }
         return target
@@ -47,7 +48,9 @@ enum FuzzTarget: String, CaseIterable {
         case .faults:
             if let settings = try? FaultSettings.parse(bytes, current: .none) {
                 precondition((0...1).contains(settings.errorRate), "accepted an error rate out of range")
-                precondition(settings.delay >= .zero && settings.delay <= .milliseconds(FaultSettings.maximumDelayMilliseconds), "accepted a delay out of range")
+                precondition(
+                    settings.delay >= .zero && settings.delay <= .milliseconds(FaultSettings.maximumDelayMilliseconds),
+                    "accepted a delay out of range")
             }
         }
     }
@@ -56,7 +59,10 @@ enum FuzzTarget: String, CaseIterable {
 /// Routes shaped like the services' own: literals, parameters, and both at one level.
 let fuzzRouter: Router = {
     let router = Router()
-    for pattern in ["/", "/healthz", "/api/v1/entries", "/api/v1/entries/{id}", "/api/v1/entries/latest", "/delay/{ms}", "/a/{b}/c/{d}"] {
+    for pattern in [
+        "/", "/healthz", "/api/v1/entries", "/api/v1/entries/{id}", "/api/v1/entries/latest", "/delay/{ms}",
+        "/a/{b}/c/{d}",
+    ] {
         router.get(pattern) { _ in Response() }
     }
     router.post("/api/v1/entries") { _ in Response() }
@@ -67,11 +73,11 @@ let fuzzRouter: Router = {
 enum SkalarFuzz {
     static func main() {
         #if FUZZING
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+            var argc = CommandLine.argc
+            var argv = CommandLine.unsafeArgv
+            exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
         #else
-        replay(CommandLine.arguments.dropFirst())
+            replay(CommandLine.arguments.dropFirst())
         #endif
     }
 
@@ -82,7 +88,9 @@ enum SkalarFuzz {
             guard let file = fopen(path, "rb") else { fatalError("cannot open \(path)") }
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
-            while case let count = fread(&buffer, 1, buffer.count, file), count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
+            while case let count = fread(&buffer, 1, buffer.count, file), count > 0 {
+                bytes.append(contentsOf: buffer[0..<count])
+            }
             fclose(file)
             target.run(bytes)
         }
@@ -91,18 +99,19 @@ enum SkalarFuzz {
 }
 
 #if FUZZING
-/// The function libFuzzer calls with each input.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    FuzzTarget.current.run(Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-}
+    /// The function libFuzzer calls with each input.
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+        FuzzTarget.current.run(Array(UnsafeBufferPointer(start: data, count: size)))
+        return 0
+    }
 
-/// libFuzzer's entry point for programs that keep their own `main`.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
+    /// libFuzzer's entry point for programs that keep their own `main`; the name is libFuzzer's C symbol.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<Int32>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+    ) -> Int32
 #endif

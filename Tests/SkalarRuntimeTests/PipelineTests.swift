@@ -177,10 +177,11 @@ import Testing
             let admin = service.startAdmin()
             let response = await admin.execute(.put, "/faults", body: #"{"errorRate":2,"delayMs":1.5,"jitter":1}"#)
             #expect(response.status == .unprocessableContent)
-            #expect(response.jsonBody?["error"]?["fields"] == [
-                "errorRate": "must be a number from 0.0 to 1.0", "delayMs": "must be an integer from 0 to 10000",
-                "jitter": "unknown member",
-            ])
+            #expect(
+                response.jsonBody?["error"]?["fields"] == [
+                    "errorRate": "must be a number from 0.0 to 1.0", "delayMs": "must be an integer from 0 to 10000",
+                    "jitter": "unknown member",
+                ])
             #expect(await admin.execute(.get, "/faults").jsonBody == ["errorRate": 0, "delayMs": 0])
         }
     }

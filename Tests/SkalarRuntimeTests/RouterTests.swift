@@ -15,7 +15,8 @@ import Testing
     }
 
     @Test func literalBeatsParameter() {
-        guard case let .found(route, parameters) = makeRouter().match(method: .get, path: "/api/v1/entries/latest") else {
+        guard case let .found(route, parameters) = makeRouter().match(method: .get, path: "/api/v1/entries/latest")
+        else {
             Issue.record("no match")
             return
         }
@@ -24,7 +25,8 @@ import Testing
     }
 
     @Test func capturesDecodedParameter() {
-        guard case let .found(route, parameters) = makeRouter().match(method: .delete, path: "/api/v1/entries/4%202") else {
+        guard case let .found(route, parameters) = makeRouter().match(method: .delete, path: "/api/v1/entries/4%202")
+        else {
             Issue.record("no match")
             return
         }

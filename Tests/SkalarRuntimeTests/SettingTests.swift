@@ -54,7 +54,8 @@ import Testing
     @Test func anEmptyFlagValueCountsAsUnset() throws {
         #expect(ConfigurationReader { _ in nil }.raw("", "APP_VERSION") == nil)
         #expect(try values(["--app-version="]).value(of: common.appVersion) == ServiceConfiguration.compiledVersion)
-        #expect(try values(["--app-version="], environment: ["APP_VERSION": "2.0"]).value(of: common.appVersion) == "2.0")
+        #expect(
+            try values(["--app-version="], environment: ["APP_VERSION": "2.0"]).value(of: common.appVersion) == "2.0")
         #expect(try values(["--port", ""]).value(of: common.port) == 8080)
     }
 
@@ -65,12 +66,16 @@ import Testing
 
     @Test func errorLinesNameTheVariableAndWhatItAccepts() throws {
         #expect(try error(["PORT": "http"]) == #"invalid PORT="http": expected an integer from 0 to 65535"#)
-        #expect(try error(["DRAIN_SECONDS": "soon"]) == #"invalid DRAIN_SECONDS="soon": expected an integer from 0 to 3600"#)
-        #expect(try error(["LOG_LEVEL": "loud"])
-            == #"invalid LOG_LEVEL="loud": expected one of trace, debug, info, notice, warning, error, critical"#)
+        #expect(
+            try error(["DRAIN_SECONDS": "soon"]) == #"invalid DRAIN_SECONDS="soon": expected an integer from 0 to 3600"#
+        )
+        #expect(
+            try error(["LOG_LEVEL": "loud"])
+                == #"invalid LOG_LEVEL="loud": expected one of trace, debug, info, notice, warning, error, critical"#)
         #expect(try error(["ACCESS_LOG": "maybe"]) == #"invalid ACCESS_LOG="maybe": expected true or false"#)
-        #expect(try error(["BIND_ADDRESS": "localhost"])
-            == #"invalid BIND_ADDRESS="localhost": expected a numeric IPv4 or IPv6 address"#)
+        #expect(
+            try error(["BIND_ADDRESS": "localhost"])
+                == #"invalid BIND_ADDRESS="localhost": expected a numeric IPv4 or IPv6 address"#)
         #expect(try error(["EVENT_LOOPS": " 2 "]) == nil, "white space around a number is ignored")
     }
 
@@ -96,8 +101,9 @@ import Testing
         await #expect(processExitsWith: .failure) {
             _ = Setting("WAIT_MS", default: .microseconds(1500), .integerMilliseconds(in: 0...60_000), help: "a wait")
         }
-        #expect(Setting("WAIT_MS", default: .seconds(2), .integerMilliseconds(in: 0...60_000), help: "a wait").defaultText
-            == "`2000`")
+        #expect(
+            Setting("WAIT_MS", default: .seconds(2), .integerMilliseconds(in: 0...60_000), help: "a wait").defaultText
+                == "`2000`")
     }
 
     @Test func theHealthcheckAsksThePortTheServiceListensOn() {
@@ -159,7 +165,9 @@ import Testing
     @Test func documentation() {
         let table = SettingsDocumentation.markdownTable(common.all).split(separator: "\n")
         #expect(table.count == common.all.count + 2)
-        #expect(table[2] == "| `PORT` | `8080` | an integer from 0 to 65535 | main listener; 0 picks a free port (logged) |")
+        #expect(
+            table[2] == "| `PORT` | `8080` | an integer from 0 to 65535 | main listener; 0 picks a free port (logged) |"
+        )
         let help = SettingsDocumentation.help(common.all)
         #expect(help.hasPrefix("  --port <value>, PORT\n      main listener; 0 picks a free port (logged)\n"))
         #expect(!help.contains("`"), "the terminal shows code spans without backticks")

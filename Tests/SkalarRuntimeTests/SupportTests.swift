@@ -76,7 +76,8 @@ import Testing
     }
 
     @Test func faultSettings() throws {
-        let parsed = try FaultSettings.parse(Array(#"{"errorRate":0.5}"#.utf8), current: FaultSettings(errorRate: 0, delay: .milliseconds(7)))
+        let parsed = try FaultSettings.parse(
+            Array(#"{"errorRate":0.5}"#.utf8), current: FaultSettings(errorRate: 0, delay: .milliseconds(7)))
         #expect(parsed == FaultSettings(errorRate: 0.5, delay: .milliseconds(7)))
         #expect(throws: HTTPError.self) { try FaultSettings.parse(Array(#"{"delayMs":1.5}"#.utf8), current: .none) }
         #expect(throws: HTTPError.self) { try FaultSettings.parse(Array("[]".utf8), current: .none) }

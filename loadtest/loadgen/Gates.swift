@@ -17,7 +17,8 @@ struct Gates {
         var split: [(version: String, percent: Double)] = []
         for item in text.split(separator: ",") {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, let percent = Double(parts[1]), (0...100).contains(percent) else { return nil }
+            guard parts.count == 2, !parts[0].isEmpty, let percent = Double(parts[1]), (0...100).contains(percent)
+            else { return nil }
             split.append((parts[0], percent))
         }
         guard !split.isEmpty, abs(split.map(\.percent).reduce(0, +) - 100) < 0.001 else { return nil }

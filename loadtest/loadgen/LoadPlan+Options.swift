@@ -12,7 +12,9 @@ extension LoadPlan {
         let mode = try Self.mode(options, values)
 
         let requestLimit = try values.raw(options.requests, "REQUESTS").map { text -> Int in
-            guard let value = Int(text), value > 0 else { throw LoadgenError.usage("invalid --requests \"\(text)\": expected a whole number above 0") }
+            guard let value = Int(text), value > 0 else {
+                throw LoadgenError.usage("invalid --requests \"\(text)\": expected a whole number above 0")
+            }
             return value
         }
         var duration = try values.duration(options.duration, "DURATION")
@@ -23,18 +25,25 @@ extension LoadPlan {
 
         self.init(
             targets: targets, scenarios: scenarios, mode: mode,
-            connections: try values.reader.integer(options.connections, "LOADGEN_CONNECTIONS", in: 1...10_000, default: 10),
+            connections: try values.reader.integer(
+                options.connections, "LOADGEN_CONNECTIONS", in: 1...10_000, default: 10),
             duration: duration, requestLimit: requestLimit,
             timeout: try values.duration(options.timeout, "TIMEOUT") ?? .seconds(10),
             headers: headers, waitReady: try values.duration(options.waitReady, "WAIT_READY"), gates: gates,
-            eventLoops: try values.reader.integer(options.eventLoops, "LOADGEN_EVENT_LOOPS", in: 1...64, default: UsableCPUs.count()),
+            eventLoops: try values.reader.integer(
+                options.eventLoops, "LOADGEN_EVENT_LOOPS", in: 1...64, default: UsableCPUs.count()),
             jsonPath: values.raw(options.json, "JSON"))
     }
 
     /// The targets, and the request path the last of them names (used when no mix is given).
     private static func targets(_ arguments: [String], _ values: OptionValues) throws -> ([Target], path: String?) {
-        let targetTexts = arguments.isEmpty ? (values.reader.raw(nil, "LOADGEN_TARGETS").map { $0.split(separator: " ").map(String.init) } ?? []) : arguments
-        guard !targetTexts.isEmpty else { throw LoadgenError.usage("give at least one target URL (or LOADGEN_TARGETS)") }
+        let targetTexts =
+            arguments.isEmpty
+            ? (values.reader.raw(nil, "LOADGEN_TARGETS").map { $0.split(separator: " ").map(String.init) } ?? [])
+            : arguments
+        guard !targetTexts.isEmpty else {
+            throw LoadgenError.usage("give at least one target URL (or LOADGEN_TARGETS)")
+        }
         var parsedTargets: [Target] = []
         var targetPath: String?
         for text in targetTexts {
@@ -51,13 +60,16 @@ extension LoadPlan {
     }
 
     /// The mix file, else `--mix`, else a GET of the targets' path, else the page.
-    private static func scenarios(_ options: LoadgenCommand, _ values: OptionValues, targetPath: String?) throws -> [Scenario] {
+    private static func scenarios(_ options: LoadgenCommand, _ values: OptionValues, targetPath: String?) throws
+        -> [Scenario]
+    {
         if let path = values.raw(options.mixFile, "MIX_FILE") {
             guard let bytes = read(path) else { throw LoadgenError.usage("cannot read the mix file \(path)") }
             return try Scenario.parseMixFile(bytes)
         } else if let text = values.raw(options.mix, "MIX") {
             guard let parsed = Scenario.parseMix(text) else {
-                throw LoadgenError.usage("invalid --mix \"\(text)\": expected names page, list or post with weights, e.g. page=1,list=8")
+                throw LoadgenError.usage(
+                    "invalid --mix \"\(text)\": expected names page, list or post with weights, e.g. page=1,list=8")
             }
             return parsed
         } else if let targetPath {
@@ -72,7 +84,10 @@ extension LoadPlan {
         let rateValue = try values.positiveNumber(options.rate, "RATE")
         if let shapeText = values.raw(options.shape, "SHAPE") {
             guard let parsed = LoadShape.parse(shapeText, rate: rateValue) else {
-                throw LoadgenError.usage("invalid --shape \"\(shapeText)\": expected constant[:R], ramp:FROM:TO:TIME, steps:R1,R2,...:TIME or spike:BASE:PEAK:AT:LENGTH")
+                throw LoadgenError.usage(
+                    "invalid --shape \"\(shapeText)\": expected constant[:R], ramp:FROM:TO:TIME, "
+                        + "steps:R1,R2,...:TIME or spike:BASE:PEAK:AT:LENGTH"
+                )
             }
             return .open(parsed)
         } else if let rateValue {
@@ -86,7 +101,9 @@ extension LoadPlan {
     /// `--header` lines, then `LOADGEN_HEADERS` (one per line), then `--host`.
     private static func headers(_ options: LoadgenCommand, _ values: OptionValues) throws -> HTTPFields {
         var headerFields = HTTPFields()
-        for line in options.headers + (values.reader.raw(nil, "LOADGEN_HEADERS").map { $0.split(separator: "\n").map(String.init) } ?? []) {
+        for line in options.headers
+            + (values.reader.raw(nil, "LOADGEN_HEADERS").map { $0.split(separator: "\n").map(String.init) } ?? [])
+        {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, let name = HTTPField.Name(parts[0].trimmingWhitespace()) else {
                 throw LoadgenError.usage("invalid header \"\(line)\": expected \"Name: value\"")
@@ -100,11 +117,16 @@ extension LoadPlan {
     private static func gates(_ options: LoadgenCommand, _ values: OptionValues) throws -> Gates {
         var gates = Gates()
         gates.maxErrorRate = try values.positiveNumber(options.maxErrorRate, "MAX_ERROR_RATE")
-        if let limit = gates.maxErrorRate, limit > 1 { throw LoadgenError.usage("--max-error-rate is a share from 0 to 1 (0.01 is 1%)") }
+        if let limit = gates.maxErrorRate, limit > 1 {
+            throw LoadgenError.usage("--max-error-rate is a share from 0 to 1 (0.01 is 1%)")
+        }
         gates.maxP99 = try values.duration(options.maxP99, "MAX_P99")
         if let text = values.raw(options.expectSplit, "EXPECT_SPLIT") {
             guard let split = Gates.parseSplit(text) else {
-                throw LoadgenError.usage("invalid --expect-split \"\(text)\": expected version=percent pairs adding up to 100, e.g. v1=90,v2=10")
+                throw LoadgenError.usage(
+                    "invalid --expect-split \"\(text)\": expected version=percent pairs adding up to 100, e.g. "
+                        + "v1=90,v2=10"
+                )
             }
             gates.expectedSplit = split
         }
@@ -139,7 +161,9 @@ private struct OptionValues {
     func duration(_ flag: String?, _ name: String) throws -> Duration? {
         guard let text = raw(flag, name) else { return nil }
         guard let value = DurationText.seconds(text), value > 0 else {
-            throw ConfigurationError(variable: "--\(name.lowercased().replacingUnderscores()) (LOADGEN_\(name))", value: text, accepted: "a duration such as 250ms, 30s or 5m")
+            throw ConfigurationError(
+                variable: "--\(name.lowercased().replacingUnderscores()) (LOADGEN_\(name))", value: text,
+                accepted: "a duration such as 250ms, 30s or 5m")
         }
         return .seconds(value)
     }
@@ -147,12 +171,14 @@ private struct OptionValues {
     func positiveNumber(_ flag: String?, _ name: String) throws -> Double? {
         guard let text = raw(flag, name) else { return nil }
         guard let value = Double(text), value >= 0, value.isFinite else {
-            throw ConfigurationError(variable: "--\(name.lowercased().replacingUnderscores()) (LOADGEN_\(name))", value: text, accepted: "a number of at least 0")
+            throw ConfigurationError(
+                variable: "--\(name.lowercased().replacingUnderscores()) (LOADGEN_\(name))", value: text,
+                accepted: "a number of at least 0")
         }
         return value
     }
 }
 
-private extension String {
-    func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
+extension String {
+    fileprivate func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
 }

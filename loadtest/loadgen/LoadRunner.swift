@@ -68,7 +68,11 @@ final class LoadRunner: Sendable {
         let probe = plan.scenarios.first { $0.method == .get }?.path ?? "/"
         for client in clients {
             while true {
-                if let response = try? await client.send(.get, probe, headers: plan.headers), (200..<300).contains(response.status) { break }
+                if let response = try? await client.send(.get, probe, headers: plan.headers),
+                    (200..<300).contains(response.status)
+                {
+                    break
+                }
                 if .elapsed(since: start) > patience { return false }
                 await loops.loops[0].sleep(for: .milliseconds(500))
             }
@@ -81,7 +85,8 @@ final class LoadRunner: Sendable {
         for loop in loops.loops {
             switch plan.mode {
             case .closed:
-                let workers = plan.connections / loops.loops.count + (loop.index < plan.connections % loops.loops.count ? 1 : 0)
+                let workers =
+                    plan.connections / loops.loops.count + (loop.index < plan.connections % loops.loops.count ? 1 : 0)
                 for _ in 0..<workers {
                     Task(executorPreference: loop) {
                         while let number = self.claim() {
@@ -121,7 +126,8 @@ final class LoadRunner: Sendable {
     /// One claimed request is over; the last one after the run stopped marks the end of the load.
     private func finishOne() {
         if inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue == 0,
-           stopping.load(ordering: .sequentiallyConsistent) {
+            stopping.load(ordering: .sequentiallyConsistent)
+        {
             markEnd()
         }
     }

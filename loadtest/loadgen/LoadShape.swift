@@ -31,15 +31,20 @@ enum LoadShape: Equatable, CustomStringConvertible {
         case ("constant", 1): return rate.map { .constant(rate: $0) }
         case ("constant", 2): return number(parts[1]).map { .constant(rate: $0) }
         case ("ramp", 4):
-            guard let from = number(parts[1]), let to = number(parts[2]), let seconds = time(parts[3]) else { return nil }
+            guard let from = number(parts[1]), let to = number(parts[2]), let seconds = time(parts[3]) else {
+                return nil
+            }
             return .ramp(from: from, to: to, seconds: seconds)
         case ("steps", 3):
             let rates = parts[1].split(separator: ",").compactMap { number(String($0)) }
-            guard !rates.isEmpty, rates.count == parts[1].split(separator: ",").count, let seconds = time(parts[2]) else { return nil }
+            guard !rates.isEmpty, rates.count == parts[1].split(separator: ",").count, let seconds = time(parts[2])
+            else { return nil }
             return .steps(rates: rates, seconds: seconds)
         case ("spike", 5):
-            guard let base = number(parts[1]), let peak = number(parts[2]), let at = time(parts[3]) ?? (parts[3] == "0s" ? 0 : nil),
-                  let length = time(parts[4]) else { return nil }
+            guard let base = number(parts[1]), let peak = number(parts[2]),
+                let at = time(parts[3]) ?? (parts[3] == "0s" ? 0 : nil),
+                let length = time(parts[4])
+            else { return nil }
             return .spike(base: base, peak: peak, at: at, length: length)
         default: return nil
         }
@@ -49,8 +54,10 @@ enum LoadShape: Equatable, CustomStringConvertible {
         switch self {
         case let .constant(rate): return "constant \(Int(rate)) req/s"
         case let .ramp(from, to, seconds): return "ramp \(Int(from))→\(Int(to)) req/s over \(seconds) s"
-        case let .steps(rates, seconds): return "steps \(rates.map { String(Int($0)) }.joined(separator: ",")) req/s, \(seconds) s each"
-        case let .spike(base, peak, at, length): return "spike \(Int(base)) req/s, \(Int(peak)) req/s from \(at) s for \(length) s"
+        case let .steps(rates, seconds):
+            return "steps \(rates.map { String(Int($0)) }.joined(separator: ",")) req/s, \(seconds) s each"
+        case let .spike(base, peak, at, length):
+            return "spike \(Int(base)) req/s, \(Int(peak)) req/s from \(at) s for \(length) s"
         }
     }
 }

@@ -17,7 +17,10 @@ struct ProgressPrinter {
         let sum = versions.values.reduce(0, +)
         let split = versions.sorted { $0.key < $1.key }
             .map { "\($0.key) \(Report.number(Double($0.value) * 100 / Double(max(sum, 1))))%" }.joined(separator: " ")
-        line("[\(Report.number(elapsed.rounded()))s] \(interval.completed) req/s  p50 \(Report.number(p50)) ms  p99 \(Report.number(p99)) ms  errors \(total.failures)  \(split)")
+        line(
+            "[\(Report.number(elapsed.rounded()))s] \(interval.completed) req/s  p50 \(Report.number(p50)) ms  p99 "
+                + "\(Report.number(p99)) ms  errors \(total.failures)  \(split)"
+        )
     }
 
     func line(_ text: String) {

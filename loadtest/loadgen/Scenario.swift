@@ -42,7 +42,9 @@ struct Scenario: Equatable {
     /// `"body"` of `"entry"` posts generated guestbook entries.
     static func parseMixFile(_ bytes: [UInt8]) throws(LoadgenError) -> [Scenario] {
         let document: JSONValue
-        do { document = try JSONValue.parse(bytes) } catch { throw LoadgenError.usage("the mix file is not JSON: \(error)") }
+        do { document = try JSONValue.parse(bytes) } catch {
+            throw LoadgenError.usage("the mix file is not JSON: \(error)")
+        }
         guard case let .array(items)? = document["scenarios"], !items.isEmpty else {
             throw LoadgenError.usage("the mix file needs a non-empty \"scenarios\" array")
         }
@@ -62,8 +64,10 @@ struct Scenario: Equatable {
             case .string("entry")?: body = .newEntry
             case let value?: body = .fixed(value.serialized)
             }
-            scenarios.append(Scenario(
-                name: item["name"]?.stringValue ?? "\(method) \(path)", method: method, path: path, weight: Int(weight), body: body))
+            scenarios.append(
+                Scenario(
+                    name: item["name"]?.stringValue ?? "\(method) \(path)", method: method, path: path,
+                    weight: Int(weight), body: body))
         }
         return scenarios
     }

@@ -9,7 +9,9 @@ struct ScenarioPicker {
         var credit = [Double](repeating: 0, count: scenarios.count)
         let total = scenarios.map { $0.weight / divisor }.reduce(0, +)
         for _ in 0..<total {
-            for index in scenarios.indices { credit[index] += Double(scenarios[index].weight / divisor) / Double(total) }
+            for index in scenarios.indices {
+                credit[index] += Double(scenarios[index].weight / divisor) / Double(total)
+            }
             let next = credit.indices.max { credit[$0] < credit[$1] }!
             credit[next] -= 1
             sequence.append(next)

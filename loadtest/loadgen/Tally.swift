@@ -4,7 +4,8 @@ import Histogram
 /// its own, under a lock that only the once-a-second progress line ever contends.
 struct Tally {
     /// Microseconds from the intended send time to the complete response.
-    var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: Tally.highestMicros, numberOfSignificantValueDigits: .three)
+    var latency = Histogram<UInt64>(
+        lowestDiscernibleValue: 1, highestTrackableValue: Tally.highestMicros, numberOfSignificantValueDigits: .three)
     var statuses: [Int: Int] = [:]
     /// Failures without a response, by kind: connect, reset, timeout, invalid_response.
     var errors: [String: Int] = [:]

@@ -12,7 +12,8 @@ struct EntryRoutes {
 
     func register(on router: Router) {
         router.get("/api/v1/entries") { [store] request in
-            let limit = try Self.integer(request.queryItem("limit"), name: "limit", in: Self.pageSizes) ?? Self.defaultPageSize
+            let limit =
+                try Self.integer(request.queryItem("limit"), name: "limit", in: Self.pageSizes) ?? Self.defaultPageSize
             let before = try Self.integer(request.queryItem("before"), name: "before", in: 1...Int.max).map(Int64.init)
             return .json(try await Self.storage { try await store.page(limit: limit, before: before) }.json)
         }
@@ -39,7 +40,9 @@ struct EntryRoutes {
         }
         router.delete("/api/v1/entries/{id}") { [store] request in
             let id = try Self.entryID(request)
-            guard try await Self.storage({ try await store.delete(id: id) }) else { throw HTTPError.notFound("no entry \(id)") }
+            guard try await Self.storage({ try await store.delete(id: id) }) else {
+                throw HTTPError.notFound("no entry \(id)")
+            }
             return Response(status: .noContent)
         }
     }
@@ -63,7 +66,8 @@ struct EntryRoutes {
         guard let text else { return nil }
         guard let value = Int(text), range.contains(value) else {
             let upper = range.upperBound == Int.max ? "" : " to \(range.upperBound)"
-            throw HTTPError.badRequest("\(name) must be an integer from \(range.lowerBound)\(upper)", code: "invalid_query")
+            throw HTTPError.badRequest(
+                "\(name) must be an integer from \(range.lowerBound)\(upper)", code: "invalid_query")
         }
         return value
     }
@@ -87,7 +91,8 @@ struct EntryRoutes {
         } catch StoreError.busy {
             var headers = HTTPFields()
             headers[.retryAfter] = "1"
-            throw HTTPError(.serviceUnavailable, code: "database_busy", message: "the database is busy; retry", headers: headers)
+            throw HTTPError(
+                .serviceUnavailable, code: "database_busy", message: "the database is busy; retry", headers: headers)
         }
     }
 }

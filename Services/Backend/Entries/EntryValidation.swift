@@ -28,8 +28,10 @@ enum EntryValidation {
         var message: String?
         for (key, value) in members {
             switch key {
-            case "author": author = check(value, field: key, length: authorLength, allowsNewlines: false, problems: &problems)
-            case "message": message = check(value, field: key, length: messageLength, allowsNewlines: true, problems: &problems)
+            case "author":
+                author = check(value, field: key, length: authorLength, allowsNewlines: false, problems: &problems)
+            case "message":
+                message = check(value, field: key, length: messageLength, allowsNewlines: true, problems: &problems)
             default: problems.append((key, .string("unknown field")))
             }
         }
@@ -67,7 +69,14 @@ enum EntryValidation {
             scalar.properties.generalCategory == .control && !(allowsNewlines && scalar == "\n")
         }
         if forbidden {
-            problems.append((field, .string(allowsNewlines ? "must not contain control characters other than newline" : "must not contain control characters")))
+            problems.append(
+                (
+                    field,
+                    .string(
+                        allowsNewlines
+                            ? "must not contain control characters other than newline"
+                            : "must not contain control characters")
+                ))
             return nil
         }
         return text
@@ -84,7 +93,8 @@ extension String {
     func trimmingWhitespaceAndNewlines() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return String(scalars[first...last])
     }
 }

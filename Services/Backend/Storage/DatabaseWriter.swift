@@ -55,10 +55,12 @@ final class DatabaseWriter: @unchecked Sendable {
 
     /// Runs `work` on the writer thread inside the current batch's transaction; returns after the commit.
     /// A lock another process held past the busy timeout surfaces as `StoreError.busy`.
-    func write<Result: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> Result) async throws -> Result {
+    func write<Result: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> Result) async throws -> Result
+    {
         do {
             let result = try await withCheckedThrowingContinuation { continuation in
-                let job = Job(work: { try work($0) }, continuation: continuation, enqueuedAt: MonotonicClock.nanoseconds())
+                let job = Job(
+                    work: { try work($0) }, continuation: continuation, enqueuedAt: MonotonicClock.nanoseconds())
                 pending.withLock { $0.append(job) }
                 sem_post(wakeup)
             }

@@ -72,7 +72,8 @@ final class SQLiteEntryStore: EntryStore {
             _ = try await writer.write { connection in
                 for index in first..<(first + batch) {
                     try connection.run(
-                        Self.insertEntry, .text("seed-\(index % 97)"), .text("Seeded entry \(index + 1) for load tests."),
+                        Self.insertEntry, .text("seed-\(index % 97)"),
+                        .text("Seeded entry \(index + 1) for load tests."),
                         .integer(start + Int64(index)))
                 }
                 return batch
@@ -91,11 +92,15 @@ final class SQLiteEntryStore: EntryStore {
             if let idempotencyKey {
                 let earlier = try metrics.timed(.idempotencyLookup) {
                     try connection.firstRow(
-                        "SELECT author, message, status, location, body FROM idempotency_keys WHERE key = ?1 AND created_at > ?2",
+                        "SELECT author, message, status, location, body FROM idempotency_keys WHERE key = ?1 AND "
+                            + "created_at > ?2",
                         .text(idempotencyKey), .integer(now - idempotencyKeyLifetime.wholeMilliseconds)
                     ) { row in
-                        (draft: EntryDraft(author: row.text(at: 0), message: row.text(at: 1)),
-                         response: StoredResponse(status: Int(row.int64(at: 2)), location: row.text(at: 3), body: row.text(at: 4)))
+                        (
+                            draft: EntryDraft(author: row.text(at: 0), message: row.text(at: 1)),
+                            response: StoredResponse(
+                                status: Int(row.int64(at: 2)), location: row.text(at: 3), body: row.text(at: 4))
+                        )
                     }
                 }
                 if let earlier { return earlier.draft == draft ? .replayed(earlier.response) : .conflict }
@@ -103,11 +108,13 @@ final class SQLiteEntryStore: EntryStore {
             try metrics.timed(.insert) {
                 try connection.run(Self.insertEntry, .text(draft.author), .text(draft.message), .integer(now))
             }
-            let entry = Entry(id: connection.lastInsertRowID, author: draft.author, message: draft.message, createdAt: now)
+            let entry = Entry(
+                id: connection.lastInsertRowID, author: draft.author, message: draft.message, createdAt: now)
             if let idempotencyKey {
                 // An expired row with this key may still be there until the next purge; it is replaced.
                 try connection.run(
-                    "INSERT OR REPLACE INTO idempotency_keys (key, author, message, status, location, body, created_at) VALUES (?1, ?2, ?3, 201, ?4, ?5, ?6)",
+                    "INSERT OR REPLACE INTO idempotency_keys (key, author, message, status, location, body, "
+                        + "created_at) VALUES (?1, ?2, ?3, 201, ?4, ?5, ?6)",
                     .text(idempotencyKey), .text(draft.author), .text(draft.message), .text(entry.location),
                     .text(entry.json.serialized), .integer(now))
             }
@@ -142,7 +149,9 @@ final class SQLiteEntryStore: EntryStore {
     func entry(id: Int64) async throws -> Entry? {
         let reader = try readerConnection()
         return try metrics.timed(.selectOne) {
-            try reader.firstRow("SELECT id, author, message, created_at FROM entries WHERE id = ?1", .integer(id), transform: Self.entry)
+            try reader.firstRow(
+                "SELECT id, author, message, created_at FROM entries WHERE id = ?1", .integer(id), transform: Self.entry
+            )
         }
     }
 
@@ -165,7 +174,9 @@ final class SQLiteEntryStore: EntryStore {
         let start = MonotonicClock.nanoseconds()
         do {
             let reader = try readerConnection()
-            try metrics.timed(.readinessCheck) { _ = try reader.firstRow("SELECT max(id) FROM entries") { $0.int64(at: 0) } }
+            try metrics.timed(.readinessCheck) {
+                _ = try reader.firstRow("SELECT max(id) FROM entries") { $0.int64(at: 0) }
+            }
         } catch {
             return "database check failed: \(error)"
         }

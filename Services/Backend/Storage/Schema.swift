@@ -20,6 +20,6 @@ enum Schema {
             created_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
-        """,
+        """
     ]
 }

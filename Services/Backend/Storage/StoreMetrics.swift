@@ -4,8 +4,12 @@ import SkalarRuntime
 /// `db_query_duration_seconds{operation}` and the entry-count gauge.
 struct StoreMetrics: Sendable {
     enum Operation: String, CaseIterable {
-        case insert, delete, selectOne = "select_one", selectPage = "select_page"
-        case idempotencyLookup = "idempotency_lookup", commit, migrate, readinessCheck = "readiness_check"
+        case insert, delete
+        case selectOne = "select_one"
+        case selectPage = "select_page"
+        case idempotencyLookup = "idempotency_lookup"
+        case commit, migrate
+        case readinessCheck = "readiness_check"
     }
 
     private let histograms: [Operation: ValueHistogram]

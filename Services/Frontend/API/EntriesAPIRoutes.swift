@@ -23,7 +23,8 @@ struct EntriesAPIRoutes {
             var headers = HTTPFields()
             headers[.contentType] = request.headers[.contentType]
             headers[.idempotencyKey] = request.headers[.idempotencyKey]
-            return Self.relay(try await backend.send(.post, "/api/v1/entries", for: request, headers: headers, body: request.body))
+            return Self.relay(
+                try await backend.send(.post, "/api/v1/entries", for: request, headers: headers, body: request.body))
         }
     }
 

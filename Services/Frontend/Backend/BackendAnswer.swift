@@ -24,21 +24,28 @@ enum BackendAnswer {
             // Successes are not parsed here: their callers parse them anyway, and this runs on every call.
             if response.status < 400 || isContractError(response.body) { return nil }
         }
-        var answered = "the call answered \(response.status) \(contentType.map(HeaderValues.mediaType) ?? "without a Content-Type")"
+        var answered =
+            "the call answered \(response.status) "
+            + "\(contentType.map(HeaderValues.mediaType) ?? "without a Content-Type")"
         if let reason = plainTextReason(response, contentType: contentType) { answered += ": \(reason)" }
         switch response.status {
         case 503:
-            return HTTPError(.serviceUnavailable, code: "backend_unavailable", message: "the backend is unavailable (\(answered))")
+            return HTTPError(
+                .serviceUnavailable, code: "backend_unavailable", message: "the backend is unavailable (\(answered))")
         case 504:
-            return HTTPError(.gatewayTimeout, code: "backend_timeout", message: "the backend did not answer in time (\(answered))")
+            return HTTPError(
+                .gatewayTimeout, code: "backend_timeout", message: "the backend did not answer in time (\(answered))")
         default:
-            return HTTPError(.badGateway, code: "backend_error", message: "the backend's answer was not its JSON (\(answered))")
+            return HTTPError(
+                .badGateway, code: "backend_error", message: "the backend's answer was not its JSON (\(answered))")
         }
     }
 
     /// Whether an error body has the backend's shape, `{"error":{"code":"…","message":"…"}}`.
     private static func isContractError(_ body: [UInt8]) -> Bool {
-        guard let error = (try? JSONValue.parse(body))?["error"], let code = error["code"]?.stringValue else { return false }
+        guard let error = (try? JSONValue.parse(body))?["error"], let code = error["code"]?.stringValue else {
+            return false
+        }
         return !code.isEmpty && error["message"]?.stringValue != nil
     }
 

@@ -10,7 +10,8 @@ struct BackendClient: Sendable {
     /// answer that is not the backend's (a mesh's local reply, anything not JSON) the error `BackendAnswer`
     /// maps it to. Callers only ever see the backend's JSON, so they can pass it on as it is.
     func send(
-        _ method: HTTPRequest.Method, _ target: String, for incoming: Request, headers: HTTPFields = [:], body: [UInt8] = []
+        _ method: HTTPRequest.Method, _ target: String, for incoming: Request, headers: HTTPFields = [:],
+        body: [UInt8] = []
     ) async throws(HTTPError) -> ClientResponse {
         let response: ClientResponse
         do {
@@ -31,9 +32,10 @@ struct BackendClient: Sendable {
     func info(for incoming: Request) async throws(HTTPError) -> BackendInfo {
         let response = try await send(.get, "/version", for: incoming)
         guard response.status == 200, let document = try? JSONValue.parse(response.body),
-              let version = document["version"]?.stringValue, let pod = document["pod"]?.stringValue
+            let version = document["version"]?.stringValue, let pod = document["pod"]?.stringValue
         else {
-            throw HTTPError(.badGateway, code: "backend_unavailable", message: "the backend's /version answered \(response.status)")
+            throw HTTPError(
+                .badGateway, code: "backend_unavailable", message: "the backend's /version answered \(response.status)")
         }
         return BackendInfo(version: version, pod: pod)
     }

@@ -13,7 +13,8 @@ struct DemoRoutes {
             return .json(["status": .number(Double(code))], status: .init(code: code))
         }
         router.get("/delay/{ms}") { request in
-            guard let delay = Int(request.parameters["ms"] ?? ""), (0...Self.maximumDelayMilliseconds).contains(delay) else {
+            guard let delay = Int(request.parameters["ms"] ?? ""), (0...Self.maximumDelayMilliseconds).contains(delay)
+            else {
                 throw HTTPError.badRequest("the delay must be an integer from 0 to 10000 (ms)", code: "invalid_delay")
             }
             // A libevent timer on this loop: the loop keeps serving while this request waits.

@@ -24,39 +24,41 @@ struct GuestbookPage {
 
     func render() -> String {
         var html = """
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Skalar guestbook</title>
-        <link rel="stylesheet" href="\(HTML.escape(stylesheetPath))">
-        <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='4' fill='%232f6fde'/%3E%3C/svg%3E">
-        </head>
-        <body>
-        <header class="masthead">
-        <h1>Skalar <span>guestbook</span></h1>
-        <p>A small workload for learning Kubernetes: reload to see which versions answer.</p>
-        </header>
-        <main>
-        <section class="served-by" aria-label="Who served this page">
-        \(versionCard(role: "Frontend", version: frontendVersion, pod: frontendPod))
-        \(backend.map { versionCard(role: "Backend", version: $0.version, pod: $0.pod) } ?? unavailableCard())
-        </section>
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Skalar guestbook</title>
+            <link rel="stylesheet" href="\(HTML.escape(stylesheetPath))">
+            <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 \
+            16'%3E%3Crect width='16' height='16' rx='4' fill='%232f6fde'/%3E%3C/svg%3E">
+            </head>
+            <body>
+            <header class="masthead">
+            <h1>Skalar <span>guestbook</span></h1>
+            <p>A small workload for learning Kubernetes: reload to see which versions answer.</p>
+            </header>
+            <main>
+            <section class="served-by" aria-label="Who served this page">
+            \(versionCard(role: "Frontend", version: frontendVersion, pod: frontendPod))
+            \(backend.map { versionCard(role: "Backend", version: $0.version, pod: $0.pod) } ?? unavailableCard())
+            </section>
 
-        """
+            """
         if let notice {
             html += "<p class=\"notice\" role=\"alert\">\(HTML.escape(notice))</p>\n"
         }
         html += form()
         html += entryList()
         html += """
-        </main>
-        <footer>Served by \(HTML.escape(frontendPod)) · <a href="/api/info">/api/info</a> · <a href="/api/entries">/api/entries</a></footer>
-        </body>
-        </html>
+            </main>
+            <footer>Served by \(HTML.escape(frontendPod)) · <a href="/api/info">/api/info</a> · <a \
+            href="/api/entries">/api/entries</a></footer>
+            </body>
+            </html>
 
-        """
+            """
         return html
     }
 
@@ -82,22 +84,25 @@ struct GuestbookPage {
 
     private func form() -> String {
         func error(_ field: String) -> String {
-            fieldErrors[field].map { "<span class=\"field-error\" id=\"\(field)-error\">\(HTML.escape($0))</span>" } ?? ""
+            fieldErrors[field].map { "<span class=\"field-error\" id=\"\(field)-error\">\(HTML.escape($0))</span>" }
+                ?? ""
         }
         func described(_ field: String) -> String {
             fieldErrors[field] == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"\(field)-error\""
         }
         return """
-        <form class="compose" method="post" action="/entries">
-        <input type="hidden" name="idempotencyKey" value="\(HTML.escape(idempotencyKey))">
-        <label>Name <input name="author" maxlength="64" required autocomplete="name" value="\(HTML.escape(draftAuthor))"\(described("author"))></label>
-        \(error("author"))
-        <label>Message <textarea name="message" maxlength="2000" rows="3" required\(described("message"))>\(HTML.escape(draftMessage))</textarea></label>
-        \(error("message"))
-        <button type="submit">Sign the guestbook</button>
-        </form>
+            <form class="compose" method="post" action="/entries">
+            <input type="hidden" name="idempotencyKey" value="\(HTML.escape(idempotencyKey))">
+            <label>Name <input name="author" maxlength="64" required autocomplete="name" \
+            value="\(HTML.escape(draftAuthor))"\(described("author"))></label>
+            \(error("author"))
+            <label>Message <textarea name="message" maxlength="2000" rows="3" \
+            required\(described("message"))>\(HTML.escape(draftMessage))</textarea></label>
+            \(error("message"))
+            <button type="submit">Sign the guestbook</button>
+            </form>
 
-        """
+            """
     }
 
     private func entryList() -> String {
@@ -106,10 +111,12 @@ struct GuestbookPage {
         var html = "<ol class=\"entries\">\n"
         for entry in entries {
             html += """
-            <li><p class="message">\(HTML.escape(entry.message))</p>
-            <p class="meta"><span class="author">\(HTML.escape(entry.author))</span> · <time datetime="\(HTML.escape(entry.createdAt))">\(HTML.escape(Self.readableTime(entry.createdAt)))</time></p></li>
+                <li><p class="message">\(HTML.escape(entry.message))</p>
+                <p class="meta"><span class="author">\(HTML.escape(entry.author))</span> · <time \
+                datetime="\(HTML.escape(entry.createdAt))">\
+                \(HTML.escape(Self.readableTime(entry.createdAt)))</time></p></li>
 
-            """
+                """
         }
         return html + "</ol>\n"
     }

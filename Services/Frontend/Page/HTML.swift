@@ -5,7 +5,12 @@ enum HTML {
     static func escape(_ text: String) -> String {
         var text = text
         return text.withUTF8 { bytes in
-            guard bytes.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else {
+            guard
+                bytes.contains(where: {
+                    $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+                        || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
+                })
+            else {
                 return String(decoding: bytes, as: UTF8.self)
             }
             var out: [UInt8] = []

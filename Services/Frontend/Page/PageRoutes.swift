@@ -33,7 +33,9 @@ struct PageRoutes {
         }
     }
 
-    static let unavailableNotice = "The backend is unavailable right now, so entries cannot be shown or saved. This page keeps working and will recover by itself."
+    static let unavailableNotice =
+        "The backend is unavailable right now, so entries cannot be shown or saved. This page keeps working and "
+        + "will recover by itself."
 
     /// The page with the latest entries and the backend's identity, fetched side by side.
     private func load(for request: Request, stylesheetPath: String) async -> GuestbookPage {
@@ -58,8 +60,8 @@ struct PageRoutes {
 
     private func submit(_ request: Request, stylesheetPath: String) async -> Response {
         guard let contentType = request.headers[.contentType],
-              contentType.lowercased().hasPrefix("application/x-www-form-urlencoded"),
-              let fields = URLEncodedForm.fields(Substring(decoding: request.body, as: UTF8.self))
+            contentType.lowercased().hasPrefix("application/x-www-form-urlencoded"),
+            let fields = URLEncodedForm.fields(Substring(decoding: request.body, as: UTF8.self))
         else {
             var page = await load(for: request, stylesheetPath: stylesheetPath)
             page.notice = "The form could not be read; please try again."
@@ -75,7 +77,8 @@ struct PageRoutes {
 
         let created: ClientResponse
         do {
-            created = try await backend.send(.post, "/api/v1/entries", for: request, headers: headers, body: body.serializedBytes)
+            created = try await backend.send(
+                .post, "/api/v1/entries", for: request, headers: headers, body: body.serializedBytes)
         } catch {
             var page = await load(for: request, stylesheetPath: stylesheetPath)
             page.notice = "Your entry was not saved: \(error.message). Please try again."
@@ -107,7 +110,8 @@ struct PageRoutes {
         guard case let .array(items)? = (try? JSONValue.parse(body))?["items"] else { return [] }
         return items.compactMap { item in
             guard let author = item["author"]?.stringValue, let message = item["message"]?.stringValue,
-                  let createdAt = item["createdAt"]?.stringValue else { return nil }
+                let createdAt = item["createdAt"]?.stringValue
+            else { return nil }
             return GuestbookPage.Entry(author: author, message: message, createdAt: createdAt)
         }
     }
@@ -117,7 +121,8 @@ struct PageRoutes {
     static func html(_ body: String, status: HTTPResponse.Status) -> Response {
         var response = Response.text(body, status: status, contentType: "text/html; charset=utf-8")
         response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors "
+            + "'none'; base-uri 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"

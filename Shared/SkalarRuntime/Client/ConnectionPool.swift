@@ -59,9 +59,10 @@ final class ConnectionPool {
     }
 
     private func makeConnection() -> EvHTTPConnection? {
-        guard let connection = EvHTTPConnection(
-            base: loop.base, resolver: resolver, host: endpoint.host, port: endpoint.port,
-            maxResponseBytes: limits.maxResponseBytes, maxResponseHeaderBytes: limits.maxResponseHeaderBytes)
+        guard
+            let connection = EvHTTPConnection(
+                base: loop.base, resolver: resolver, host: endpoint.host, port: endpoint.port,
+                maxResponseBytes: limits.maxResponseBytes, maxResponseHeaderBytes: limits.maxResponseHeaderBytes)
         else { return nil }
         busy += 1
         return connection

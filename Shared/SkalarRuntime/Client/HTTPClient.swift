@@ -65,7 +65,8 @@ public final class HTTPClient: Sendable {
                 pool: ConnectionPool(loop: loop, endpoint: endpoint, limits: limits),
                 metrics: metrics.map(ClientRequestMetrics.init(metrics:)))
         }
-        let result = await perform(method, target, headers: headers, body: body, on: loop, pool: state.pool, start: start)
+        let result = await perform(
+            method, target, headers: headers, body: body, on: loop, pool: state.pool, start: start)
         if let metrics = state.metrics {
             switch result {
             case let .success(response):

@@ -15,7 +15,8 @@ public struct CommonSettings: Sendable {
         computed: { ServiceConfiguration.compiledVersion }, .text,
         help: "the version in `X-App-Version`, `/version` and `app_build_info`")
     public let podName = Setting(
-        "POD_NAME", default: "host name", computed: { CommonSettings.hostName() }, .text, help: "shown in `/version` and logs")
+        "POD_NAME", default: "host name", computed: { CommonSettings.hostName() }, .text,
+        help: "shown in `/version` and logs")
     public let eventLoops = Setting(
         "EVENT_LOOPS", default: "usable CPUs: affinity mask, capped by the cgroup CPU quota rounded up",
         computed: { UsableCPUs.count() }, .integer(in: 1...256), help: "number of libevent loops")

@@ -7,7 +7,8 @@ enum SettingsDocumentation {
     /// One entry per setting: its flag and variable, what it does, what it accepts and its default.
     static func help(_ settings: [any SettingDescription]) -> String {
         settings.map { setting in
-            let details = wrapped(plain(setting.help), indent: 6)
+            let details =
+                wrapped(plain(setting.help), indent: 6)
                 + wrapped("accepts \(setting.accepted); default \(plain(setting.defaultText))", indent: 6)
             return "  \(setting.flag) <value>, \(setting.variable)\n" + details
         }.joined()

@@ -15,7 +15,8 @@ public enum UsableCPUs {
             return parseCgroupV2CPUMax(line)
         }
         if let quota = FileReading.firstLine(of: "\(root)/cpu/cpu.cfs_quota_us").flatMap({ Int($0) }),
-           let period = FileReading.firstLine(of: "\(root)/cpu/cpu.cfs_period_us").flatMap({ Int($0) }) {
+            let period = FileReading.firstLine(of: "\(root)/cpu/cpu.cfs_period_us").flatMap({ Int($0) })
+        {
             return quota > 0 && period > 0 ? Double(quota) / Double(period) : nil
         }
         return nil
@@ -25,7 +26,8 @@ public enum UsableCPUs {
     public static func parseCgroupV2CPUMax(_ line: String) -> Double? {
         let fields = line.split(separator: " ")
         guard fields.count == 2, let quota = Int(fields[0]), let period = Int(fields[1]),
-              quota > 0, period > 0 else { return nil }
+            quota > 0, period > 0
+        else { return nil }
         return Double(quota) / Double(period)
     }
 
@@ -49,7 +51,8 @@ public enum UsableCPUs {
             let bounds = range.split(separator: "-").map { Int($0) }
             switch bounds.count {
             case 1 where bounds[0] != nil: count += 1
-            case 2 where bounds[0] != nil && bounds[1] != nil && bounds[1]! >= bounds[0]!: count += bounds[1]! - bounds[0]! + 1
+            case 2 where bounds[0] != nil && bounds[1] != nil && bounds[1]! >= bounds[0]!:
+                count += bounds[1]! - bounds[0]! + 1
             default: return nil
             }
         }

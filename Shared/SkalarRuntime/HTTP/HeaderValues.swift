@@ -6,7 +6,9 @@ public enum HeaderValues {
         while mediaType.last == UInt8(ascii: " ") { mediaType = mediaType.dropLast() }
         func matches(_ candidate: StaticString, prefixOnly: Bool = false) -> Bool {
             let expected = UnsafeBufferPointer(start: candidate.utf8Start, count: candidate.utf8CodeUnitCount)
-            guard prefixOnly ? mediaType.count >= expected.count : mediaType.count == expected.count else { return false }
+            guard prefixOnly ? mediaType.count >= expected.count : mediaType.count == expected.count else {
+                return false
+            }
             return zip(mediaType, expected).allSatisfy { $0 | 0x20 == $1 | 0x20 }
         }
         return matches("text/", prefixOnly: true) || matches("application/json") || matches("application/javascript")
@@ -27,7 +29,8 @@ public enum HeaderValues {
         guard type.hasPrefix("application/") else { return false }
         let subtype = type.dropFirst("application/".count)
         return subtype == "json"
-            || (subtype.count > "+json".count && subtype.hasSuffix("+json") && !subtype.contains(" ") && !subtype.contains("/"))
+            || (subtype.count > "+json".count && subtype.hasSuffix("+json") && !subtype.contains(" ")
+                && !subtype.contains("/"))
     }
 
     /// True when an `Accept-Encoding` lists `gzip` (or `*`) without `q=0`.
@@ -35,7 +38,9 @@ public enum HeaderValues {
         for item in header.split(separator: ",") {
             let parts = item.split(separator: ";").map { $0.trimmingWhitespace().lowercased() }
             guard let coding = parts.first, coding == "gzip" || coding == "*" else { continue }
-            let rejected = parts.dropFirst().contains { $0 == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000" }
+            let rejected = parts.dropFirst().contains {
+                $0 == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000"
+            }
             return !rejected
         }
         return false

@@ -6,7 +6,7 @@ public enum URLEncodedForm {
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = PercentDecoding.decode(parts[0], plusAsSpace: true),
-                  let value = parts.count > 1 ? PercentDecoding.decode(parts[1], plusAsSpace: true) : ""
+                let value = parts.count > 1 ? PercentDecoding.decode(parts[1], plusAsSpace: true) : ""
             else { return nil }
             fields.append((name, value))
         }

@@ -73,10 +73,12 @@ final class ClientExchange {
             return
         }
         // evhttp frees the response when this callback returns, so everything is copied now.
-        finish(.success(ClientResponse(
-            status: Int(evhttp_request_get_response_code(response)),
-            headers: HeaderList(pointer: evhttp_request_get_input_headers(response)).fields(),
-            body: EventBuffer(pointer: evhttp_request_get_input_buffer(response)).bytes())))
+        finish(
+            .success(
+                ClientResponse(
+                    status: Int(evhttp_request_get_response_code(response)),
+                    headers: HeaderList(pointer: evhttp_request_get_input_headers(response)).fields(),
+                    body: EventBuffer(pointer: evhttp_request_get_input_buffer(response)).bytes())))
     }
 
     private func deadlinePassed() {

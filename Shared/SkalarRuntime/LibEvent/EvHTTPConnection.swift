@@ -7,7 +7,10 @@ struct EvHTTPConnection: @unchecked Sendable {
     let pointer: OpaquePointer
 
     /// Nil when libevent cannot make one (out of memory).
-    init?(base: EventBase, resolver: DNSResolver, host: String, port: Int, maxResponseBytes: Int, maxResponseHeaderBytes: Int) {
+    init?(
+        base: EventBase, resolver: DNSResolver, host: String, port: Int, maxResponseBytes: Int,
+        maxResponseHeaderBytes: Int
+    ) {
         guard let connection = evhttp_connection_base_new(base.pointer, resolver.pointer, host, UInt16(port)) else {
             return nil
         }

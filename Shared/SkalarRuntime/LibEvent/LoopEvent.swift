@@ -10,7 +10,8 @@ final class LoopEvent {
     private init(base: EventBase, descriptor: Int32, flags: Int32, action: @escaping () -> Void) {
         self.base = base
         self.action = action
-        event = event_new(base.pointer, descriptor, Int16(flags), loopEventFired, Unmanaged.passUnretained(self).toOpaque())
+        event = event_new(
+            base.pointer, descriptor, Int16(flags), loopEventFired, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// A timer; once `schedule(after:)` is called it fires once, or every interval when `repeating`.

@@ -31,7 +31,8 @@ enum HealthcheckCommand {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, address.length) }
         }
         guard connected == 0 else { return false }
-        let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nUser-Agent: skalar-healthcheck\r\n\r\n"
+        let request =
+            "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nUser-Agent: skalar-healthcheck\r\n\r\n"
         let sent = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         guard sent > 0 else { return false }
         var buffer = [UInt8](repeating: 0, count: 64)

@@ -52,12 +52,14 @@ public final class Service: @unchecked Sendable {
         let mainListeners = try startListeners()
         let adminListener = try startAdminListener()
         loops.start()
-        logger.info("listening", metadata: [
-            "port": .stringConvertible(mainListeners.port),
-            "admin_port": .stringConvertible(adminListener?.port ?? 0),
-            "event_loops": .stringConvertible(loops.loops.count),
-            "revision": "\(configuration.revision)",
-        ])
+        logger.info(
+            "listening",
+            metadata: [
+                "port": .stringConvertible(mainListeners.port),
+                "admin_port": .stringConvertible(adminListener?.port ?? 0),
+                "event_loops": .stringConvertible(loops.loops.count),
+                "revision": "\(configuration.revision)",
+            ])
         beginStartup(wakingUp: pthread_self())
 
         let listeners = mainListeners.listeners + (adminListener.map { [$0.listener] } ?? [])
@@ -89,7 +91,8 @@ public final class Service: @unchecked Sendable {
         var listeners: [LoopListener] = []
         for loop in loops.loops {
             let listener = LoopListener(
-                loop: loop, pipeline: pipeline, state: state, limits: configuration.limits, version: configuration.version)
+                loop: loop, pipeline: pipeline, state: state, limits: configuration.limits,
+                version: configuration.version)
             if case let .failure(error) = listener.bind(address: address, reusePort: true) {
                 throw StartupError("cannot listen: \(error) on \(requested)")
             }
@@ -164,10 +167,12 @@ public final class Service: @unchecked Sendable {
 
     private func shutDown(after signal: Int32, listeners: [LoopListener]) -> ServiceOutcome {
         state.enter(.draining)
-        logger.info("draining", metadata: [
-            "signal": "\(ShutdownSignals.name(signal))",
-            "drain_seconds": .stringConvertible(configuration.drain.components.seconds),
-        ])
+        logger.info(
+            "draining",
+            metadata: [
+                "signal": "\(ShutdownSignals.name(signal))",
+                "drain_seconds": .stringConvertible(configuration.drain.components.seconds),
+            ])
         if let outcome = interruption(within: configuration.drain) { return outcome }
         return stopServing(listeners)
     }
@@ -175,9 +180,11 @@ public final class Service: @unchecked Sendable {
     /// Stops accepting, finishes in-flight requests within the shutdown timeout and stops the loops.
     private func stopServing(_ listeners: [LoopListener]) -> ServiceOutcome {
         state.enter(.stopping)
-        logger.info("stopping: no new connections, finishing in-flight requests", metadata: [
-            "shutdown_timeout_seconds": .stringConvertible(configuration.shutdownTimeout.components.seconds),
-        ])
+        logger.info(
+            "stopping: no new connections, finishing in-flight requests",
+            metadata: [
+                "shutdown_timeout_seconds": .stringConvertible(configuration.shutdownTimeout.components.seconds)
+            ])
         for loop in loops.loops {
             let onThisLoop = listeners.filter { $0.loop === loop }
             Task(executorPreference: loop) { [self] in

@@ -37,7 +37,8 @@ public struct StructuredLogHandler: LogHandler {
             for entry in metadata { entries.append(entry) }
         }
         entries.sort { $0.key < $1.key }
-        var line = format == .json
+        var line =
+            format == .json
             ? jsonLine(level: event.level, message: "\(event.message)", entries: entries)
             : Array(textLine(level: event.level, message: "\(event.message)", entries: entries).utf8)
         line.append(UInt8(ascii: "\n"))
@@ -51,7 +52,9 @@ public struct StructuredLogHandler: LogHandler {
         }
     }
 
-    private func jsonLine(level: Logger.Level, message: String, entries: [(key: String, value: Logger.Metadata.Value)]) -> [UInt8] {
+    private func jsonLine(level: Logger.Level, message: String, entries: [(key: String, value: Logger.Metadata.Value)])
+        -> [UInt8]
+    {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         out.append(contentsOf: "{\"time\":\"".utf8)
@@ -74,7 +77,9 @@ public struct StructuredLogHandler: LogHandler {
         return out
     }
 
-    private func textLine(level: Logger.Level, message: String, entries: [(key: String, value: Logger.Metadata.Value)]) -> String {
+    private func textLine(level: Logger.Level, message: String, entries: [(key: String, value: Logger.Metadata.Value)])
+        -> String
+    {
         var out = "\(WallClock.rfc3339Milliseconds()) \(level.rawValue.uppercased()) [\(service)] \(message)"
         for (key, value) in entries { out += " \(key)=\(value)" }
         return out

@@ -7,17 +7,23 @@ struct ProcessMetrics: Sendable {
     func emit(into buffer: inout [UInt8]) {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let cpuSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        let cpuSeconds =
+            Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 
         var text = ""
-        write(&text, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", cpuSeconds)
-        write(&text, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", Double(residentBytes()))
+        write(
+            &text, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
+            cpuSeconds)
+        write(
+            &text, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", Double(residentBytes()))
         write(&text, "process_open_fds", "gauge", "Number of open file descriptors.", Double(openFileDescriptors()))
         write(&text, "process_max_fds", "gauge", "Maximum number of open file descriptors.", Double(limit.rlim_cur))
-        write(&text, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", startTimeSeconds)
+        write(
+            &text, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+            startTimeSeconds)
         buffer.append(contentsOf: text.utf8)
     }
 

@@ -39,7 +39,8 @@ public struct FaultSettings: Sendable, Equatable {
                 }
             case "delayMs":
                 if let delay = value.numberValue, delay == delay.rounded(),
-                   (0...Double(maximumDelayMilliseconds)).contains(delay) {
+                    (0...Double(maximumDelayMilliseconds)).contains(delay)
+                {
                     settings.delay = .milliseconds(Int(delay))
                 } else {
                     problems.append((key, .string("must be an integer from 0 to \(maximumDelayMilliseconds)")))

@@ -18,7 +18,8 @@ struct OperationalRoutes {
     func register(on router: Router) {
         router.get("/healthz", operational: true) { [state, loops] _ in
             if state.isLivenessDisabled {
-                throw HTTPError(.serviceUnavailable, code: "not_live", message: "liveness disabled through the admin listener")
+                throw HTTPError(
+                    .serviceUnavailable, code: "not_live", message: "liveness disabled through the admin listener")
             }
             if loops.loops.contains(where: { $0.timeSinceHeartbeat > Self.stallThreshold }) {
                 let stalled = loops.loops.filter { $0.timeSinceHeartbeat > Self.stallThreshold }.map(\.index)

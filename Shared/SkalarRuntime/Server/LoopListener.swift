@@ -58,7 +58,9 @@ final class LoopListener: @unchecked Sendable {
     private func makeRequest(_ exchange: ServerExchange) -> Request {
         let (path, query) = exchange.target
         let headers = exchange.headers
-        let id = headers[.requestID].flatMap { HeaderValues.isAcceptableRequestID($0) ? $0 : nil } ?? loop.requestIDs.makeID()
+        let id =
+            headers[.requestID].flatMap { HeaderValues.isAcceptableRequestID($0) ? $0 : nil }
+            ?? loop.requestIDs.makeID()
         return Request(method: exchange.method, path: path, query: query, headers: headers, body: exchange.body, id: id)
     }
 

@@ -35,7 +35,8 @@ package final class RequestPipeline: Sendable {
     /// request arrived (`MonotonicClock.nanoseconds()`), for the duration metric and the access log, which
     /// go to `requestMetrics`: the handles of that loop.
     package func respond(
-        to request: Request, on loop: EventLoop, recordingIn requestMetrics: ServerRequestMetrics?, startedAt start: UInt64
+        to request: Request, on loop: EventLoop, recordingIn requestMetrics: ServerRequestMetrics?,
+        startedAt start: UInt64
     ) async -> Response {
         // Only what lives across an await belongs in an async function: its frame comes from the task's
         // allocator, and a frame too big for the current slab costs a malloc (callgrind: 2.7k instructions
@@ -57,9 +58,11 @@ package final class RequestPipeline: Sendable {
     @inline(never)
     private func routing(_ request: Request) -> Routing {
         if request.body.count > limits.maxBodyBytes {
-            return .answered(HTTPError(
-                .contentTooLarge, code: "body_too_large",
-                message: "request body exceeds \(limits.maxBodyBytes) bytes").response)
+            return .answered(
+                HTTPError(
+                    .contentTooLarge, code: "body_too_large",
+                    message: "request body exceeds \(limits.maxBodyBytes) bytes"
+                ).response)
         }
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
@@ -67,9 +70,11 @@ package final class RequestPipeline: Sendable {
         case let .methodNotAllowed(allowed):
             var headers = HTTPFields()
             headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-            return .answered(HTTPError(
-                .methodNotAllowed, code: "method_not_allowed",
-                message: "\(request.method) is not allowed on \(request.path)", headers: headers).response)
+            return .answered(
+                HTTPError(
+                    .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method) is not allowed on \(request.path)", headers: headers
+                ).response)
         case let .found(route, parameters):
             var request = request
             request.parameters = parameters
@@ -106,7 +111,8 @@ package final class RequestPipeline: Sendable {
 
     @inline(never)
     private static func injectedFault() -> Response {
-        HTTPError(.internalServerError, code: "fault_injected", message: "fault injected by the admin listener").response
+        HTTPError(.internalServerError, code: "fault_injected", message: "fault injected by the admin listener")
+            .response
     }
 
     @inline(never)
@@ -129,14 +135,16 @@ package final class RequestPipeline: Sendable {
         guard accessLog else { return }
         let level: Logger.Level = operational ? .debug : .info
         guard logger.logLevel <= level else { return }
-        logger.log(level: level, "request", metadata: [
-            "request_id": "\(request.id)",
-            "method": "\(request.method.rawValue)",
-            "route": "\(route)",
-            "path": "\(request.path)",
-            "status": .stringConvertible(status),
-            "duration_ms": .stringConvertible(Double(Int(seconds * 1e6)) / 1e3),
-            "bytes": .stringConvertible(response.body.count),
-        ])
+        logger.log(
+            level: level, "request",
+            metadata: [
+                "request_id": "\(request.id)",
+                "method": "\(request.method.rawValue)",
+                "route": "\(route)",
+                "path": "\(request.path)",
+                "status": .stringConvertible(status),
+                "duration_ms": .stringConvertible(Double(Int(seconds * 1e6)) / 1e3),
+                "bytes": .stringConvertible(response.body.count),
+            ])
     }
 }

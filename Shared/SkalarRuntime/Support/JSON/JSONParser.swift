@@ -41,9 +41,15 @@ private struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw fail("unexpected character")
         }
@@ -79,8 +85,14 @@ private struct JSONParser {
             members.append((key, try parseValue(depth: depth + 1)))
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
+            if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            }
             throw fail("expected ',' or '}'")
         }
     }
@@ -97,8 +109,14 @@ private struct JSONParser {
             items.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
+            if bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return .array(items)
+            }
             throw fail("expected ',' or ']'")
         }
     }
@@ -108,7 +126,8 @@ private struct JSONParser {
         func digits(_ parser: inout JSONParser) -> Int {
             let from = parser.position
             while parser.position < parser.bytes.count,
-                  (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(parser.bytes[parser.position]) {
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(parser.bytes[parser.position])
+            {
                 parser.position += 1
             }
             return parser.position - from
@@ -179,7 +198,8 @@ private struct JSONParser {
                 let unit = try parseHex4()
                 if (0xD800...0xDBFF).contains(unit) {
                     guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                          bytes[position + 1] == UInt8(ascii: "u") else { throw fail("unpaired surrogate") }
+                        bytes[position + 1] == UInt8(ascii: "u")
+                    else { throw fail("unpaired surrogate") }
                     position += 2
                     let low = try parseHex4()
                     guard (0xDC00...0xDFFF).contains(low) else { throw fail("unpaired surrogate") }
