@@ -59,6 +59,12 @@ actor TestServiceGate {
     }
 }
 
+/// Runs `body`, which opens descriptors or threads of its own outside a test service (an exit test's
+/// pipes to its child), while no `withNoOtherTestService` census runs.
+public func withDescriptorsOfItsOwn<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+    try await TestServiceGate.shared.holding(.shared, body)
+}
+
 /// Runs `body` while no other test's service is alive (test services made inside `body` excepted), so
 /// that a count of the process's threads and descriptors sees only what `body` does.
 public func withNoOtherTestService<Result>(_ body: () async throws -> Result) async rethrows -> Result {

@@ -1,4 +1,5 @@
 import Glibc
+import SkalarTesting
 import Testing
 
 @testable import SkalarRuntime
@@ -93,6 +94,10 @@ import Testing
     }
 
     @Test func aDurationDefaultThatNoTextGivesStopsTheProcessNamingTheSetting() async throws {
+        try await withDescriptorsOfItsOwn { try await durationDefaultsStopTheProcess() }
+    }
+
+    private func durationDefaultsStopTheProcess() async throws {
         let result = try #require(
             await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = Setting("WAIT_SECONDS", default: .milliseconds(1500), .integerSeconds(in: 0...60), help: "a wait")

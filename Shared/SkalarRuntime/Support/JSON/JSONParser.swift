@@ -83,17 +83,7 @@ private struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
             members.append((key, try parseValue(depth: depth + 1)))
-            skipWhitespace()
-            guard position < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-                continue
-            }
-            if bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return .object(members)
-            }
-            throw fail("expected ',' or '}'")
+            if try closes(UInt8(ascii: "}")) { return .object(members) }
         }
     }
 
@@ -107,18 +97,20 @@ private struct JSONParser {
         }
         while true {
             items.append(try parseValue(depth: depth + 1))
-            skipWhitespace()
-            guard position < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-                continue
-            }
-            if bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return .array(items)
-            }
-            throw fail("expected ',' or ']'")
+            if try closes(UInt8(ascii: "]")) { return .array(items) }
         }
+    }
+
+    /// Reads what follows a member or an item: true at the closing bracket, false after a comma.
+    private mutating func closes(_ bracket: UInt8) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw fail("unexpected end of input") }
+        let byte = bytes[position]
+        guard byte == UInt8(ascii: ",") || byte == bracket else {
+            throw fail("expected ',' or '\(Character(Unicode.Scalar(bracket)))'")
+        }
+        position += 1
+        return byte == bracket
     }
 
     mutating func parseNumber() throws(JSONParseError) -> Double {
