@@ -316,7 +316,7 @@ def test_grafana_dashboard_name_includes_the_release_and_its_namespace():
 
 
 def client_error_types():
-    source = (ROOT / "Shared" / "SkalarRuntime" / "Client" / "HTTPClientError.swift").read_text()
+    source = (ROOT / "Shared" / "SkalarRuntime" / "HTTP" / "HTTPClientError.swift").read_text()
     kind = source.split("public var kind: String", 1)[1].split("public var description", 1)[0]
     return set(re.findall(r'return "([a-z_]+)"', kind))
 
