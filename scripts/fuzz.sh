@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the code that reads untrusted input with libFuzzer: JSON, routing, form and query decoding,
-# header checks, and the admin fault settings. Each target runs a bounded number of inputs and stops by
+# header checks, the admin fault settings, and request heads and chunked bodies (the server's framing). Each target runs a bounded number of inputs and stops by
 # itself; a crash leaves its input in .build-fuzz/crashes/ and fails the script.
 # Usage: scripts/fuzz.sh [RUNS per target, default 100000] [target...]
 set -euo pipefail
@@ -11,7 +11,7 @@ ensure_build_dependencies
 runs=${1:-100000}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(json router form headers faults)
+((${#targets[@]})) || targets=(json router form headers faults request)
 
 # A build folder of its own: every module is instrumented for coverage, and FUZZING swaps the replay
 # entry point for libFuzzer's.

@@ -6,7 +6,7 @@ import SkalarRuntime
 /// (scripts/fuzz.sh), the binary runs libFuzzer: `FUZZ_TARGET` picks which input reader it drives. Built
 /// plainly, it replays the inputs named on its command line, so an input that once crashed stays a test.
 enum FuzzTarget: String, CaseIterable {
-    case json, router, form, headers, faults
+    case json, router, form, headers, faults, request
 
     static var current: FuzzTarget {
         guard let name = getenv("FUZZ_TARGET").map({ String(cString: $0) }), let target = FuzzTarget(rawValue: name)
@@ -45,6 +45,8 @@ enum FuzzTarget: String, CaseIterable {
             _ = HeaderValues.isAcceptableRequestID(value)
             _ = HeaderValues.isJSON(value)
             _ = HTTPEndpoint(url: value)
+        case .request:
+            fuzzRequest(bytes)
         case .faults:
             if let settings = try? FaultSettings.parse(bytes, current: .none) {
                 precondition((0...1).contains(settings.errorRate), "accepted an error rate out of range")
@@ -54,6 +56,44 @@ enum FuzzTarget: String, CaseIterable {
             }
         }
     }
+}
+
+/// A request stream: its head through the strict parser and, when chunked, its body through the decoder,
+/// once whole and once a byte at a time. Both readings must agree, or a request could end in two places.
+func fuzzRequest(_ bytes: [UInt8]) {
+    let terminator: [UInt8] = Array("\r\n\r\n".utf8)
+    guard let end = (0..<max(0, bytes.count - 3)).first(where: { bytes[$0..<($0 + 4)].elementsEqual(terminator) })
+    else { return }
+    let parser = RequestHeadParser(maxBodyBytes: 4096, maxFieldCount: ServerLimits.maxHeaderFields)
+    guard let head = try? bytes[..<end].withUnsafeBytes({ bytes throws(HTTPError) in try parser.parse(bytes) }) else {
+        return
+    }
+    precondition(!head.path.isEmpty, "a parsed head has a target")
+    guard head.framing == .chunked else { return }
+    let rest = Array(bytes[(end + 4)...])
+    let whole = decodeChunked(rest, pieceSize: rest.count)
+    let trickled = decodeChunked(rest, pieceSize: 1)
+    precondition(
+        whole.body == trickled.body && whole.finished == trickled.finished, "chunked decoding depends on reads")
+    precondition((whole.body?.count ?? 0) <= 4096, "decoded past the body limit")
+}
+
+private func decodeChunked(_ bytes: [UInt8], pieceSize: Int) -> (body: [UInt8]?, finished: Bool) {
+    var decoder = ChunkedBodyDecoder(maxBodyBytes: 4096, maxTrailerBytes: 4096)
+    var body: [UInt8] = []
+    var pending: [UInt8] = []
+    var offset = 0
+    while offset < bytes.count, !decoder.isFinished {
+        pending += bytes[offset..<min(bytes.count, offset + max(1, pieceSize))]
+        offset += max(1, pieceSize)
+        do {
+            let used = try pending.withUnsafeBytes { input throws(HTTPError) in try decoder.decode(input, into: &body) }
+            pending.removeFirst(used)
+        } catch {
+            return (nil, false)
+        }
+    }
+    return (body, decoder.isFinished)
 }
 
 /// Routes shaped like the services' own: literals, parameters, and both at one level.

@@ -38,10 +38,16 @@ public struct CommonSettings: Sendable {
         "MAX_BODY_BYTES", default: 1 << 20, .integer(in: 0...(256 << 20)), help: "larger request bodies get 413")
     public let maxHeaderBytes = Setting(
         "MAX_HEADER_BYTES", default: 16 << 10, .integer(in: 1024...(1 << 20)),
-        help: "larger request heads get 400 and a close")
+        help: "larger request heads get 431 and a close")
     public let idleTimeout = Setting(
         "IDLE_TIMEOUT_SECONDS", default: .seconds(75), .integerSeconds(in: 1...3600),
-        help: "an idle or stalled connection is closed after this")
+        help: "a connection silent this long, between or within requests, or not reading a response, is closed")
+    public let headerTimeout = Setting(
+        "HEADER_TIMEOUT_SECONDS", default: .seconds(10), .integerSeconds(in: 1...3600),
+        help: "the whole request head must arrive within this, or 408 and a close")
+    public let bodyTimeout = Setting(
+        "BODY_TIMEOUT_SECONDS", default: .seconds(30), .integerSeconds(in: 1...3600),
+        help: "the whole request body must arrive within this after the head, or 408 and a close")
 
     public init(defaultPort: Int, defaultAdminPort: Int) {
         port = Setting(
@@ -53,7 +59,7 @@ public struct CommonSettings: Sendable {
     public var all: [any SettingDescription] {
         [
             port, adminPort, bindAddress, adminBindAddress, appVersion, podName, eventLoops, logLevel, logFormat,
-            accessLog, drain, shutdownTimeout, maxBodyBytes, maxHeaderBytes, idleTimeout,
+            accessLog, drain, shutdownTimeout, maxBodyBytes, maxHeaderBytes, idleTimeout, headerTimeout, bodyTimeout,
         ]
     }
 

@@ -47,6 +47,8 @@ public struct ServiceConfiguration: Sendable {
         limits = ServerLimits(
             maxBodyBytes: try values.value(of: settings.maxBodyBytes),
             maxHeaderBytes: try values.value(of: settings.maxHeaderBytes),
-            idleTimeout: try values.value(of: settings.idleTimeout))
+            idleTimeout: try values.value(of: settings.idleTimeout),
+            headerTimeout: try values.value(of: settings.headerTimeout),
+            bodyTimeout: try values.value(of: settings.bodyTimeout))
     }
 }

@@ -24,6 +24,11 @@ final class LoopEvent {
         LoopEvent(base: base, descriptor: descriptor, flags: Int32(EV_READ | EV_PERSIST), action: action)
     }
 
+    /// Fires whenever `descriptor` is writable, once `watch()` is called, until `cancel()`.
+    static func writable(_ descriptor: Int32, on base: EventBase, action: @escaping () -> Void) -> LoopEvent {
+        LoopEvent(base: base, descriptor: descriptor, flags: Int32(EV_WRITE | EV_PERSIST), action: action)
+    }
+
     /// Fires only when `activate()` is called: in the loop's next callback round, not inside the caller.
     static func manual(on base: EventBase, action: @escaping () -> Void) -> LoopEvent {
         LoopEvent(base: base, descriptor: -1, flags: 0, action: action)
@@ -39,6 +44,11 @@ final class LoopEvent {
     /// Starts watching the descriptor.
     func watch() {
         event_add(event, nil)
+    }
+
+    /// Stops watching, or disarms the timer; `watch()` or `schedule(after:)` start it again.
+    func cancel() {
+        event_del(event)
     }
 
     func activate() {

@@ -44,6 +44,14 @@ public final class ServiceMetrics: Sendable {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
+    /// Counts a failed `accept` by its errno name, in `http_server_accept_errors_total{error}`.
+    func acceptErrors(_ error: String) -> Prometheus.Counter {
+        registry.makeCounter(
+            descriptor: Self.descriptor(
+                "http_server_accept_errors_total", help: "Failed accepts of new connections, by errno."),
+            labels: [("error", error)])
+    }
+
     /// The whole exposition in Prometheus text format 0.0.4.
     public func exposition() -> [UInt8] {
         var buffer = registry.emitToBuffer()

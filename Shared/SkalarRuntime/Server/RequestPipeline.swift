@@ -89,7 +89,13 @@ package final class RequestPipeline: Sendable {
         start: UInt64
     ) -> Response {
         var response = response
-        compression.apply(to: &response, for: request)
+        if ResponseHeadWriter.hasNoContent(response.status) {
+            // RFC 9110 §15.3.5, §15.4.5: such a response ends at its head, whatever the handler made.
+            response.body = []
+            response.headers[.contentType] = nil
+        } else {
+            compression.apply(to: &response, for: request)
+        }
         record(request, response, operational: operational, in: requestMetrics, start: start)
         return response
     }
