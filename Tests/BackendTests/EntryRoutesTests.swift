@@ -135,6 +135,24 @@ import Testing
         }
     }
 
+    @Test func aQueryThatDoesNotDecodeIsRefusedLikeABadValue() async throws {
+        try await withBackend { client in
+            // `limit=%ff` decodes to a byte that is not UTF-8; it used to be skipped (the default page).
+            for query in ["limit=%ff", "limit=%zz", "before=%c3%28", "limit=5&other=%ff", "%ff"] {
+                let response = await client.execute(.get, "/api/v1/entries?\(query)")
+                #expect(response.status == .badRequest && response.errorCode == "invalid_query", "\(query)")
+                #expect(
+                    response.errorMessage == "the query string has a name or value that is not percent-encoded UTF-8",
+                    "\(query)")
+            }
+            let fields = (1...URLEncodedForm.maximumFields).map { "p\($0)=1" }.joined(separator: "&")
+            let crowded = await client.execute(.get, "/api/v1/entries?\(fields)&limit=5")
+            #expect(crowded.status == .badRequest && crowded.errorCode == "invalid_query")
+            #expect(crowded.errorMessage == "the query string has more than 100 fields")
+            #expect(await client.execute(.get, "/api/v1/entries?limit=%35").status == .ok)
+        }
+    }
+
     @Test func deletedEntriesAreGone() async throws {
         try await withBackend { client in
             await create(client)

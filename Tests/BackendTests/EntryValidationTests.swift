@@ -61,6 +61,30 @@ import Testing
         #expect(draft == EntryDraft(author: "Ada", message: "two\nlines"))
     }
 
+    @Test func invisibleCharactersAreTrimmedLikeWhiteSpace() throws {
+        // Zero-width space and non-joiner, joiner, word joiner, byte-order mark, bidi controls, Hangul filler.
+        for invisible in [
+            #"\u200b"#, #"\u200c"#, #"\u200d"#, #"\u2060"#, #"\ufeff"#, #"\u202e"#, #"\u2066"#, #"\u3164"#,
+        ] {
+            #expect(
+                problems(#"{"author":"\#(invisible)","message":"m"}"#) == ["author": "must not be empty"],
+                "\(invisible)")
+            #expect(
+                problems(#"{"author":"a","message":" \#(invisible)\n"}"#) == ["message": "must not be empty"],
+                "\(invisible)")
+        }
+        #expect(
+            problems(#"{"author":"\u200b\u200c\u200d\u2060\ufeff \u00a0\u202a\u202c\u2069","message":"m"}"#)
+                == ["author": "must not be empty"])
+        let trimmed = try EntryValidation.draft(
+            from: request(#"{"author":"\u200b Ada\ufeff","message":"\u2060hi\u200b"}"#))
+        #expect(trimmed == EntryDraft(author: "Ada", message: "hi"))
+        // Inside the text they stay: the joiner is part of this emoji, the override part of what was written.
+        let family = "\u{1F469}\u{200D}\u{1F467}"
+        let kept = try EntryValidation.draft(from: request(#"{"author":"\#(family)","message":"a\u202eb"}"#))
+        #expect(kept == EntryDraft(author: family, message: "a\u{202E}b"))
+    }
+
     @Test func listsEveryBrokenField() {
         #expect(
             problems(#"{"author":1,"message":null,"extra":true}"#) == [

@@ -106,6 +106,19 @@ import Testing
             #expect(json.bodyText.contains(notice("The form could not be read; please try again.")))
             let malformed = await client.execute(.post, "/entries", headers: Self.formHeaders, body: "author=%E0%A4")
             #expect(malformed.status == .badRequest)
+            // Raw bytes that are not UTF-8 are refused like escapes that decode to them.
+            let raw = await client.execute(
+                .post, "/entries", headers: Self.formHeaders,
+                body: Array("author=".utf8) + [0xFF] + Array("&message=m".utf8))
+            #expect(
+                raw.status == .badRequest
+                    && raw.bodyText.contains(notice("The form could not be read; please try again.")))
+            let fields = (1...URLEncodedForm.maximumFields).map { "p\($0)=1" }.joined(separator: "&")
+            let crowded = await client.execute(
+                .post, "/entries", headers: Self.formHeaders, body: fields + "&author=a&message=m")
+            #expect(
+                crowded.status == .badRequest
+                    && crowded.bodyText.contains(notice("The form could not be read; please try again.")))
         }
     }
 

@@ -56,10 +56,10 @@ import Testing
             GuestbookPage.Entry(author: "Ada", message: "first", createdAt: "2026-11-25T08:05:00.000Z"),
         ]
         let html = page(backend: BackendInfo(version: "1.0.0", pod: "backend-0"), entries: entries).render()
-        let bo = html.ranges(of: #"<span class="author">Bo</span>"#).first
-        let ada = html.ranges(of: #"<span class="author">Ada</span>"#).first
+        let bo = html.ranges(of: #"<bdi class="author">Bo</bdi>"#).first
+        let ada = html.ranges(of: #"<bdi class="author">Ada</bdi>"#).first
         #expect(bo != nil && ada != nil && bo!.lowerBound < ada!.lowerBound)
-        #expect(html.contains("<p class=\"message\">second\nline</p>"))
+        #expect(html.contains("<p class=\"message\" dir=\"auto\">second\nline</p>"))
         #expect(html.contains(#"<time datetime="2026-11-26T16:52:22.123Z">2026-11-26 16:52 UTC</time>"#))
         #expect(!html.contains("No entries yet"))
     }
@@ -92,6 +92,24 @@ import Testing
         #expect(html.contains(#"<span class="field-error" id="author-error">must not be empty</span>"#))
         #expect(!html.contains("message-error"))
         #expect(html.contains(#"rows="3" required>kept</textarea>"#))
+    }
+
+    @Test func whatVisitorsWroteIsIsolatedForBidi() {
+        // A right-to-left override that is never closed, and an isolate that is never closed.
+        let author = "\u{202E}<i>Eve"
+        let message = "total \u{2067}100"
+        var page = page(
+            backend: BackendInfo(version: "1.0.0", pod: "backend-0"),
+            entries: [GuestbookPage.Entry(author: author, message: message, createdAt: "2026-11-26T16:52:22.123Z")])
+        page.draftAuthor = author
+        page.draftMessage = message
+        let html = page.render()
+        #expect(html.contains("<bdi class=\"author\">\u{202E}&lt;i&gt;Eve</bdi> · <time"))
+        #expect(html.contains("<p class=\"message\" dir=\"auto\">total \u{2067}100</p>"))
+        #expect(html.contains("autocomplete=\"name\" dir=\"auto\" value=\"\u{202E}&lt;i&gt;Eve\">"))
+        let textarea = #"<textarea name="message" dir="auto" maxlength="2000" rows="3" required>"#
+        #expect(html.contains(textarea + "total \u{2067}100</textarea>"))
+        #expect(!html.contains("<i>"))
     }
 
     @Test func timestampsReadAsMinutesInUTC() {

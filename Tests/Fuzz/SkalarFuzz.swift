@@ -24,6 +24,11 @@ enum FuzzTarget: String, CaseIterable {
                 let again = try? JSONValue.parse(value.serializedBytes)
                 precondition(again == value, "JSON round trip changed the value")
             }
+            // Small limits, so that inputs of a few bytes reach every cap: whatever parses keeps them.
+            if let value = try? JSONValue.parse(bytes, limits: fuzzJSONLimits) {
+                precondition(value.keeps(fuzzJSONLimits), "accepted a document beyond its limits")
+                precondition((try? JSONValue.parse(bytes)) == value, "the limits changed what parses")
+            }
         case .router:
             let path = String(decoding: bytes, as: UTF8.self)
             for method in [HTTPRequest.Method.get, .post, .delete] {
@@ -33,9 +38,20 @@ enum FuzzTarget: String, CaseIterable {
                 }
             }
         case .form:
-            let text = Substring(String(decoding: bytes, as: UTF8.self))
-            if let fields = URLEncodedForm.fields(text) {
-                for field in fields { _ = URLEncodedForm.firstValue(named: field.name, in: text) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let request = Request(method: .get, path: "/", query: text, id: "fuzz")
+            switch Result(catching: { () throws(URLEncodedForm.Failure) in try URLEncodedForm.fields(Substring(text)) })
+            {
+            case let .success(fields):
+                precondition(fields.count <= URLEncodedForm.maximumFields, "accepted more fields than the cap")
+                for field in fields {
+                    precondition(
+                        try! request.queryItem(field.name) == fields.first { $0.name == field.name }?.value,
+                        "a query item is not the first field of its name")
+                }
+            case .failure:
+                let read = Result(catching: { () throws(HTTPError) in try request.queryItem("limit") })
+                if case .success = read { preconditionFailure("a query that does not decode was read") }
             }
             _ = PercentDecoding.decode(text, plusAsSpace: true)
         case .headers:
@@ -94,6 +110,29 @@ private func decodeChunked(_ bytes: [UInt8], pieceSize: Int) -> (body: [UInt8]?,
         }
     }
     return (body, decoder.isFinished)
+}
+
+/// Limits small enough for a fuzzer's inputs (at most 4096 bytes in scripts/fuzz.sh) to go past each.
+let fuzzJSONLimits = JSONLimits(maximumDepth: 4, maximumMembersPerObject: 3, maximumValues: 12)
+
+extension JSONValue {
+    /// Whether this document stays within `limits`: its nesting, every object's size, and its values.
+    func keeps(_ limits: JSONLimits) -> Bool {
+        var values = 0
+        func walk(_ value: JSONValue, depth: Int) -> Bool {
+            values += 1
+            guard depth < limits.maximumDepth, values <= limits.maximumValues else { return false }
+            switch value {
+            case let .array(items): return items.allSatisfy { walk($0, depth: depth + 1) }
+            case let .object(members):
+                return members.count <= limits.maximumMembersPerObject
+                    && Set(members.map(\.0)).count == members.count
+                    && members.allSatisfy { walk($0.1, depth: depth + 1) }
+            default: return true
+            }
+        }
+        return walk(self, depth: 0)
+    }
 }
 
 /// Routes shaped like the services' own: literals, parameters, and both at one level.

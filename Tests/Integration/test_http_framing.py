@@ -421,3 +421,9 @@ def test_descriptor_exhaustion_backs_off_logs_once_and_recovers(start_service):
     except BlockingIOError:
         stderr = b""
     assert stderr == b"", f"nothing but JSON on stdout, and nothing on stderr: {stderr[:300]!r}"
+
+
+def test_a_host_named_like_an_envoy_cluster_is_accepted(service):
+    # Envoy's active health checks send the cluster's name as Host, and Istio-style names carry `|`.
+    payload = b"GET /healthz HTTP/1.1\r\nHost: outbound|8080||backend-service\r\nConnection: close\r\n\r\n"
+    assert responses(exchange(service.port, payload))[0][0] == 200

@@ -23,7 +23,7 @@ import Testing
         service.router.get("/things/{id}") { request in
             .json([
                 "id": .string(request.parameters["id"] ?? ""), "route": .string(request.route ?? ""),
-                "sort": .string(request.queryItem("sort") ?? ""), "requestID": .string(request.id),
+                "sort": .string(try request.queryItem("sort") ?? ""), "requestID": .string(request.id),
             ])
         }
         service.router.delete("/things/{id}") { _ in Response(status: .noContent) }

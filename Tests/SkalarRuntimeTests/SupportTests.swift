@@ -12,13 +12,54 @@ import Testing
         #expect(PercentDecoding.decode("%ff") == nil, "invalid UTF-8 is rejected")
     }
 
-    @Test func queryItems() {
-        let request = Request(method: .get, path: "/x", query: "limit=5&before=%32&flag&q=a+b", id: "id")
-        #expect(request.queryItem("limit") == "5")
-        #expect(request.queryItem("before") == "2")
-        #expect(request.queryItem("flag") == "")
-        #expect(request.queryItem("q") == "a b")
-        #expect(request.queryItem("missing") == nil)
+    @Test func queryItems() throws {
+        let request = Request(method: .get, path: "/x", query: "limit=5&before=%32&flag&q=a+b&limit=6", id: "id")
+        #expect(try request.queryItem("limit") == "5", "the first of a repeated name")
+        #expect(try request.queryItem("before") == "2")
+        #expect(try request.queryItem("flag") == "")
+        #expect(try request.queryItem("q") == "a b")
+        #expect(try request.queryItem("missing") == nil)
+        #expect(try Request(method: .get, path: "/x", id: "id").queryItem("limit") == nil)
+    }
+
+    @Test(arguments: ["limit=%ff", "limit=%zz", "limit=%4", "limit=5&x=%c3%28", "%ff=1", "limit=5&a%"])
+    func aQueryThatDoesNotDecodeIsRefusedWhicheverItemIsAsked(_ query: String) {
+        let request = Request(method: .get, path: "/x", query: query, id: "id")
+        #expect(throws: HTTPError.self) { try request.queryItem("other") }
+        do {
+            _ = try request.queryItem("limit")
+            Issue.record("\(query) was read")
+        } catch {
+            #expect(error.status == .badRequest && error.code == "invalid_query")
+            #expect(error.message == "the query string has a name or value that is not percent-encoded UTF-8")
+        }
+    }
+
+    @Test func aQueryWithTooManyFieldsIsRefused() throws {
+        let fields = (1..<URLEncodedForm.maximumFields).map { "p\($0)=1" }.joined(separator: "&")
+        #expect(try Request(method: .get, path: "/x", query: fields + "&limit=5", id: "id").queryItem("limit") == "5")
+        let over = Request(method: .get, path: "/x", query: fields + "&limit=5&x=1", id: "id")
+        do {
+            _ = try over.queryItem("limit")
+            Issue.record("a query with more than the cap was read")
+        } catch {
+            #expect(error.code == "invalid_query" && error.message == "the query string has more than 100 fields")
+        }
+    }
+
+    @Test func formFields() throws {
+        let fields = try URLEncodedForm.fields("a=1&&b=x+y%21&c&=v&d=e=f&")
+        #expect(fields.map(\.name) == ["a", "b", "c", "", "d"])
+        #expect(fields.map(\.value) == ["1", "x y!", "", "v", "e=f"])
+        #expect(try URLEncodedForm.fields("").isEmpty)
+        #expect(
+            try URLEncodedForm.fields(Substring(String(repeating: "&", count: 10_000))).isEmpty,
+            "empty pairs cost no field")
+        // A combining mark after `&` makes one character of the two, but the pairs are still cut there.
+        #expect(try URLEncodedForm.fields("a=1&\u{301}b=2").count == 2)
+        #expect(throws: URLEncodedForm.Failure.undecodable) { try URLEncodedForm.fields("a=%e2%80") }
+        let many = Substring(String(repeating: "a=b&", count: 100_000))
+        #expect(throws: URLEncodedForm.Failure.tooManyFields) { try URLEncodedForm.fields(many) }
     }
 
     @Test func cgroupQuota() {

@@ -46,7 +46,9 @@ enum EntryValidation {
     }
 
     /// The trimmed text if `value` is a string within `length` code points and free of control
-    /// characters (newline allowed where `allowsNewlines`); otherwise records why not.
+    /// characters (newline allowed where `allowsNewlines`); otherwise records why not. Trimming takes
+    /// invisible characters with the white space, so a name of zero-width spaces is as empty as one of
+    /// blanks; inside the text they stay (a joiner inside an emoji sequence is part of it).
     private static func check(
         _ value: JSONValue, field: String, length: ClosedRange<Int>, allowsNewlines: Bool,
         problems: inout [(String, JSONValue)]
@@ -55,7 +57,7 @@ enum EntryValidation {
             problems.append((field, .string("must be a string")))
             return nil
         }
-        let text = raw.trimmingWhitespaceAndNewlines()
+        let text = raw.trimmingInvisibleEdges()
         let count = text.unicodeScalars.count
         if count < length.lowerBound {
             problems.append((field, .string("must not be empty")))
@@ -83,18 +85,25 @@ enum EntryValidation {
     }
 
     private static func isJSON(_ contentType: String) -> Bool {
-        let type = contentType.split(separator: ";").first.map { String($0).lowercased() } ?? ""
-        return type.trimmingWhitespaceAndNewlines() == "application/json"
+        HeaderValues.mediaType(contentType) == "application/json"
     }
 }
 
 extension String {
-    /// Without leading and trailing white space, Unicode's included (no-break and ideographic spaces).
-    func trimmingWhitespaceAndNewlines() -> String {
+    /// Without the leading and trailing characters a reader cannot see: white space, Unicode's included
+    /// (no-break and ideographic spaces), and format and default-ignorable characters (zero-width space,
+    /// joiners, word joiner, byte-order mark, bidi controls, Hangul fillers).
+    func trimmingInvisibleEdges() -> String {
         let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        guard let first = scalars.firstIndex(where: { !$0.isInvisible }),
+            let last = scalars.lastIndex(where: { !$0.isInvisible })
         else { return "" }
         return String(scalars[first...last])
+    }
+}
+
+extension Unicode.Scalar {
+    fileprivate var isInvisible: Bool {
+        properties.isWhitespace || properties.isDefaultIgnorableCodePoint || properties.generalCategory == .format
     }
 }

@@ -1,6 +1,8 @@
 import SkalarRuntime
 
-/// Everything the page shows; rendered by `render()`, escaping every value.
+/// Everything the page shows; rendered by `render()`, escaping every value. What visitors wrote is also
+/// set apart for the bidirectional algorithm (`<bdi>`, `dir="auto"`), so a right-to-left override or an
+/// unclosed isolate in one entry cannot reorder the text around it.
 struct GuestbookPage {
     struct Entry {
         let author: String
@@ -93,10 +95,10 @@ struct GuestbookPage {
         return """
             <form class="compose" method="post" action="/entries">
             <input type="hidden" name="idempotencyKey" value="\(HTML.escape(idempotencyKey))">
-            <label>Name <input name="author" maxlength="64" required autocomplete="name" \
+            <label>Name <input name="author" maxlength="64" required autocomplete="name" dir="auto" \
             value="\(HTML.escape(draftAuthor))"\(described("author"))></label>
             \(error("author"))
-            <label>Message <textarea name="message" maxlength="2000" rows="3" \
+            <label>Message <textarea name="message" dir="auto" maxlength="2000" rows="3" \
             required\(described("message"))>\(HTML.escape(draftMessage))</textarea></label>
             \(error("message"))
             <button type="submit">Sign the guestbook</button>
@@ -111,8 +113,8 @@ struct GuestbookPage {
         var html = "<ol class=\"entries\">\n"
         for entry in entries {
             html += """
-                <li><p class="message">\(HTML.escape(entry.message))</p>
-                <p class="meta"><span class="author">\(HTML.escape(entry.author))</span> · <time \
+                <li><p class="message" dir="auto">\(HTML.escape(entry.message))</p>
+                <p class="meta"><bdi class="author">\(HTML.escape(entry.author))</bdi> · <time \
                 datetime="\(HTML.escape(entry.createdAt))">\
                 \(HTML.escape(Self.readableTime(entry.createdAt)))</time></p></li>
 

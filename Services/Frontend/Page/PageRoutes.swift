@@ -61,7 +61,9 @@ struct PageRoutes {
     private func submit(_ request: Request, stylesheetPath: String) async -> Response {
         guard let contentType = request.headers[.contentType],
             contentType.lowercased().hasPrefix("application/x-www-form-urlencoded"),
-            let fields = URLEncodedForm.fields(Substring(decoding: request.body, as: UTF8.self))
+            // A form is ASCII once encoded: raw bytes that are not UTF-8 are refused like bad escapes.
+            let text = String(validating: request.body, as: UTF8.self),
+            let fields = try? URLEncodedForm.fields(Substring(text))
         else {
             var page = await load(for: request, stylesheetPath: stylesheetPath)
             page.notice = "The form could not be read; please try again."

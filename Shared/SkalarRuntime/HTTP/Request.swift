@@ -28,8 +28,16 @@ public struct Request: Sendable {
         self.id = id
     }
 
-    /// The first value of a query parameter, percent-decoded (`+` as space).
-    public func queryItem(_ name: String) -> String? {
-        URLEncodedForm.firstValue(named: name, in: Substring(query))
+    /// The first value of a query parameter, percent-decoded (`+` as space). A query string that does not
+    /// decode, or has more than `URLEncodedForm.maximumFields` fields, is a 400 `invalid_query` whichever
+    /// parameter is asked for, so `limit=%ff` is refused like `limit=abc` instead of being ignored.
+    public func queryItem(_ name: String) throws(HTTPError) -> String? {
+        let fields: [(name: String, value: String)]
+        do {
+            fields = try URLEncodedForm.fields(Substring(query))
+        } catch {
+            throw HTTPError.badRequest("the query string \(error)", code: "invalid_query")
+        }
+        return fields.first { $0.name == name }?.value
     }
 }

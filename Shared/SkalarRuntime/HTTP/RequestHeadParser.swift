@@ -152,19 +152,14 @@ package struct RequestHeadParser: Sendable {
         return (name, value)
     }
 
-    /// `uri-host [ ":" port ]` (RFC 3986 §3.2): letters, digits, and the punctuation of reg-name, IP
-    /// literals, percent-encoding and the port.
+    /// A byte that may appear in `Host`. RFC 3986's reg-name is narrower, but Envoy's active health
+    /// checks send the cluster's name, and names such as `outbound|8080||backend-service` carry `|`. What
+    /// is refused is what would change where the authority ends: whitespace, `/`, backslash, `?`, `#` and `@`.
     static func isHostByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return hostPunctuation.contains(byte)
-        }
+        HTTPSyntax.isTargetByte(byte) && !hostDelimiters.contains(byte)
     }
 
-    private static let hostPunctuation = Array("-._~!$&'()*+,;=:[]%".utf8)
+    private static let hostDelimiters = Array("/\\?#@".utf8)
 
     private static func malformedLine(_ message: String) -> HTTPError {
         HTTPError.badRequest(message, code: "malformed_request_line")
