@@ -13,7 +13,8 @@ import Testing
     func anImpossibleStatusIsTheFrontendsJSON502(statusLine: String) async {
         let body = #"{"error":{"code":"teapot","message":"short and stout"}}"#
         let impossible =
-            "HTTP/1.1 \(statusLine)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            "HTTP/1.1 \(statusLine)\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         await withScriptedLoopbackServer(answering: { _ in Array(impossible.utf8) }) { server in
             await withTestService(configuration: .testing(service: "frontend")) { service in
                 let client = HTTPClient(
