@@ -17,7 +17,8 @@ let buildInfoDefines: [CSetting] = [
 //   Shared/SkalarRuntime               event loops, HTTP server and client, router, config, logs, metrics,
 //                                      health, faults and graceful shutdown; knows nothing of either service
 //   Shared/SkalarSQLite                a thin libsqlite3 wrapper: connections, cached statements, migrations
-//   Shared/SkalarTesting               for tests only: a service's request pipeline run in-process, no socket
+//   Shared/SkalarTesting               for tests only: a service's request pipeline run in-process, no socket;
+//                                      loopback peers for the client (a refusing port, a scripted server)
 //   Services/Frontend, Services/Backend  thin executables: routes, domain and storage
 //   loadtest/loadgen                   the load generator, on the runtime's event loops and HTTP client
 let package = Package(

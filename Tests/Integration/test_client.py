@@ -126,7 +126,7 @@ def test_waiting_for_a_connection_ends_at_the_deadline(start_service):
 
     with ThreadPoolExecutor(80) as pool:
         results = list(pool.map(timed_request, range(80)))
-    assert {status for status, _, _ in results} <= {502, 504}
-    assert {code for _, code, _ in results} <= {"backend_timeout", "backend_unavailable"}
+    assert {status for status, _, _ in results} == {504}, "the deadline ran out, waiting in line or not"
+    assert {code for _, code, _ in results} == {"backend_timeout"}
     assert max(seconds for _, _, seconds in results) < 1.2, "waiting in line never outlasts the deadline"
     upstream.close()

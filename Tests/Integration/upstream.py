@@ -9,7 +9,9 @@ class Upstream:
     """Answers each request per `behaviour(index, head) -> action`.
 
     Actions: ("respond", status, headers, body), ("delay", seconds, status, headers, body), ("close",)
-    which closes the connection without answering.
+    which closes the connection without answering, ("raw", data) which sends `data` as it is (any status
+    line, any framing) and keeps reading the connection, and ("hang",) which never answers and holds the
+    connection until the client closes it.
     """
 
     def __init__(self, behaviour):
@@ -84,6 +86,20 @@ class Upstream:
                 action = self.behaviour(index, self.requests[index])
                 if action[0] == "close":
                     return
+                if action[0] == "hang":
+                    conn.settimeout(None)
+                    while True:
+                        try:
+                            if not conn.recv(65536):
+                                return
+                        except OSError:
+                            return
+                if action[0] == "raw":
+                    try:
+                        conn.sendall(action[1])
+                    except OSError:
+                        return
+                    continue
                 if action[0] == "delay":
                     time.sleep(action[1])
                     action = ("respond", *action[2:])

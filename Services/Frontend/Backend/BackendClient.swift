@@ -6,9 +6,11 @@ struct BackendClient: Sendable {
     let client: HTTPClient
 
     /// The backend's own response, or the gateway error the frontend answers with when there is none: 504
-    /// when the backend did not answer within the deadline, 502 when it could not be reached, and for an
-    /// answer that is not the backend's (a mesh's local reply, anything not JSON) the error `BackendAnswer`
-    /// maps it to. Callers only ever see the backend's JSON, so they can pass it on as it is.
+    /// when the backend did not answer within the deadline (waiting for a pooled connection included),
+    /// 502 `backend_unavailable` when it could not be reached, 502 `backend_error` when its answer was not
+    /// valid HTTP (an impossible status included), and for an answer that is not the backend's (a mesh's
+    /// local reply, anything not JSON) the error `BackendAnswer` maps it to. Callers only ever see the
+    /// backend's JSON, so they can pass it on as it is.
     func send(
         _ method: HTTPRequest.Method, _ target: String, for incoming: Request, headers: HTTPFields = [:],
         body: [UInt8] = []
@@ -21,6 +23,15 @@ struct BackendClient: Sendable {
             throw HTTPError(
                 .gatewayTimeout, code: "backend_timeout",
                 message: "the backend did not answer within \(client.timeout.wholeMilliseconds) ms")
+        } catch .poolExhausted {
+            // Every connection to the backend stayed busy until the call's deadline: the backend is too
+            // slow for the load, which is a timeout to the caller (the client's metric still says which).
+            throw HTTPError(
+                .gatewayTimeout, code: "backend_timeout",
+                message: "no connection to the backend came free within \(client.timeout.wholeMilliseconds) ms")
+        } catch .invalidResponse {
+            throw HTTPError(
+                .badGateway, code: "backend_error", message: "the backend's answer was invalid (invalid_response)")
         } catch {
             throw HTTPError(.badGateway, code: "backend_unavailable", message: "the backend is unavailable (\(error))")
         }

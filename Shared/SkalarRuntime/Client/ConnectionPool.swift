@@ -16,6 +16,12 @@ final class ConnectionPool {
         resolver = DNSResolver(base: loop.base)
     }
 
+    deinit {
+        // A call holds the pool until it has released its connection, so the connections left are idle
+        // ones. They are closed while the loop held here keeps the base alive, and before the resolver goes.
+        for connection in idle { connection.close() }
+    }
+
     /// An idle connection (most recently used first) or a new one; at the bound, waits up to `patience`
     /// for one to be released. Nil when none came in time or one could not be made.
     func acquire(waitingAtMost patience: Duration) async -> EvHTTPConnection? {

@@ -85,11 +85,20 @@ public final class HTTPClient: Sendable {
         var headers = headers
         if headers[.host] == nil { headers[.host] = endpoint.hostHeader }
         let retryable = method.isIdempotent || headers[.idempotencyKey] != nil
+        // One deadline from the start of the call: the wait for a pooled connection, connecting, the
+        // response and the one retry all spend the same time, so what is left is taken anew before each.
+        func timeLeft() -> Duration { timeout - .elapsed(since: start) }
         var attempt = 0
         while true {
-            let remaining = timeout - .elapsed(since: start)
-            guard remaining > .zero else { return .failure(.timeout) }
-            guard let connection = await pool.acquire(waitingAtMost: remaining) else { return .failure(.poolExhausted) }
+            let patience = timeLeft()
+            guard patience > .zero else { return .failure(.timeout) }
+            guard let connection = await pool.acquire(waitingAtMost: patience) else { return .failure(.poolExhausted) }
+            let remaining = timeLeft()
+            guard remaining > .zero else {
+                // The wait took the whole deadline; the connection is as good as it was, for the next call.
+                pool.release(connection, reusable: true)
+                return .failure(.timeout)
+            }
             let result = await ClientExchange.send(
                 method, target, headers: headers, body: body, on: connection, base: loop.base, deadline: remaining)
             switch result {

@@ -6,7 +6,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case connectionClosed
     /// No complete response within the call's timeout.
     case timeout
-    /// The peer's response was not valid HTTP, or larger than the client accepts.
+    /// The peer's response was not valid HTTP, had a status that cannot end a call (a 1xx, or outside
+    /// 100–599), or was larger than the client accepts. Its connection is never reused.
     case invalidResponse
     /// Every pooled connection of this loop stayed busy until the deadline (or a new one could not be made).
     case poolExhausted

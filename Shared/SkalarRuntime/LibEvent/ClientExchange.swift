@@ -72,11 +72,16 @@ final class ClientExchange {
             finish(.failure(lastError.map(Self.clientError) ?? .connectFailed))
             return
         }
+        let status = Int(evhttp_request_get_response_code(response))
+        guard Self.finalStatuses.contains(status) else {
+            finish(.failure(.invalidResponse))
+            return
+        }
         // evhttp frees the response when this callback returns, so everything is copied now.
         finish(
             .success(
                 ClientResponse(
-                    status: Int(evhttp_request_get_response_code(response)),
+                    status: status,
                     headers: HeaderList(pointer: evhttp_request_get_input_headers(response)).fields(),
                     body: EventBuffer(pointer: evhttp_request_get_input_buffer(response)).bytes())))
     }
@@ -98,6 +103,14 @@ final class ClientExchange {
         self.continuation = nil
         continuation.resume(returning: outcome)
     }
+
+    /// The statuses that can end a call. evhttp 2.1 takes any nonzero number from the status line (999,
+    /// 1000, -1), waits past a `100 Continue` itself, and hands over every other 1xx as if it were the
+    /// final answer, leaving what follows it (the real answer, or a body) unread on the connection. The
+    /// client never asks for an upgrade, so a 101 is no answer either. Any of those fails the call as an
+    /// invalid response, and the client closes the connection instead of reading the next call's answer
+    /// from it.
+    static let finalStatuses = 200...599
 
     /// The client error for an evhttp error callback's kind.
     private static func clientError(for error: evhttp_request_error) -> HTTPClientError {
