@@ -75,7 +75,7 @@ package struct RequestHeadParser: Sendable {
 
     private static func minorVersion(_ version: UnsafeRawBufferPointer.SubSequence) throws(HTTPError) -> Int {
         let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
-        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)),
+        guard version.count == 8, version.starts(with: versionPrefix),
             case let major = version[version.startIndex + 5], digits.contains(major),
             version[version.startIndex + 6] == UInt8(ascii: "."),
             case let minor = version[version.startIndex + 7], digits.contains(minor)
@@ -88,13 +88,15 @@ package struct RequestHeadParser: Sendable {
         return Int(minor - UInt8(ascii: "0"))
     }
 
-    /// The methods of RFC 9110 and PATCH; any other is answered 501 (RFC 9110 §9.1).
+    private static let versionPrefix = Array("HTTP/".utf8)
+
+    /// The methods of RFC 9110 and PATCH, the most frequent first; any other is answered 501 (RFC 9110 §9.1).
+    private static let knownMethods: [(name: [UInt8], method: HTTPRequest.Method)] = [
+        HTTPRequest.Method.get, .post, .head, .put, .delete, .options, .patch, .trace, .connect,
+    ].map { (Array($0.rawValue.utf8), $0) }
+
     private static func knownMethod(_ bytes: UnsafeRawBufferPointer.SubSequence) -> HTTPRequest.Method? {
-        for method in [HTTPRequest.Method.get, .post, .head, .put, .delete, .options, .patch, .trace, .connect]
-        where bytes.elementsEqual(method.rawValue.utf8) {
-            return method
-        }
-        return nil
+        knownMethods.first { bytes.elementsEqual($0.name) }?.method
     }
 
     /// The path, the query and, for the absolute form, the authority that replaces `Host` (RFC 9112 §3.2).

@@ -29,14 +29,17 @@ struct ResponseHeadWriter {
         Self.append(HTTPField.Name.requestID.rawName, requestID, to: &head)
         Self.append("Date", date.now(), to: &head)
         if let connection { Self.append("Connection", connection, to: &head) }
-        head.append(contentsOf: [HTTPSyntax.cr, HTTPSyntax.lf])
+        head.append(HTTPSyntax.cr)
+        head.append(HTTPSyntax.lf)
         return head
     }
 
     private static func append(_ name: String, _ value: String, to head: inout [UInt8]) {
         head.append(contentsOf: name.utf8)
-        head.append(contentsOf: [UInt8(ascii: ":"), HTTPSyntax.space])
+        head.append(UInt8(ascii: ":"))
+        head.append(HTTPSyntax.space)
         head.append(contentsOf: value.utf8)
-        head.append(contentsOf: [HTTPSyntax.cr, HTTPSyntax.lf])
+        head.append(HTTPSyntax.cr)
+        head.append(HTTPSyntax.lf)
     }
 }
