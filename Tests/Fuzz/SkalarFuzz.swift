@@ -44,7 +44,8 @@ enum FuzzTarget: String, CaseIterable {
             {
             case let .success(fields):
                 precondition(fields.count <= URLEncodedForm.maximumFields, "accepted more fields than the cap")
-                for field in fields {
+                // A few names are enough to check the property; every name would make each input quadratic.
+                for field in fields.prefix(4) {
                     precondition(
                         try! request.queryItem(field.name) == fields.first { $0.name == field.name }?.value,
                         "a query item is not the first field of its name")
