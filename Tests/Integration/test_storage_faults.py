@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN_DIR, Service, free_port, wait_until
+from conftest import BIN_DIR, Service, wait_until
 
 # `PRAGMA application_id` of Skalar's databases: "SKLR" in ASCII (docs/architecture.md).
 SKALAR_APPLICATION_ID = 0x534B4C52
