@@ -10,7 +10,8 @@ struct BackendCommand: ServiceCommand {
 
     static let databasePath = Setting(
         "DATABASE_PATH", default: "./data/backend.sqlite", .databaseFile,
-        help: "the SQLite file; SQLite also writes its `-wal` and `-shm` files in its directory")
+        help: "the SQLite file, Skalar's or none yet (any other is refused); SQLite also writes its `-wal` and `-shm` "
+            + "files in its directory")
     static let seedEntries = Setting(
         "SEED_ENTRIES", default: 0, .integer(in: 0...1_000_000),
         help: "fill an empty database with this many generated entries, for load tests")

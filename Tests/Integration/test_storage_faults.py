@@ -56,10 +56,10 @@ def make_skalar_database(path, message="kept"):
     return path
 
 
-def run_to_exit(path, prefix=()):
+def run_to_exit(path, prefix=(), binary=BIN_DIR / "backend"):
     """Runs the backend on `path` and returns its result; it must exit by itself."""
     try:
-        return subprocess.run([*prefix, str(BIN_DIR / "backend")], env=backend_environment(path),
+        return subprocess.run([*prefix, str(binary)], env=backend_environment(path),
                               capture_output=True, text=True, timeout=10)
     except subprocess.TimeoutExpired:
         pytest.fail("the backend started and kept running on a database it must refuse")
@@ -73,6 +73,11 @@ def assert_refused(result, *words):
     for word in words:
         assert word in lines[0], lines[0]
     assert "listening" not in result.stdout, "a refused database stops the backend before it listens"
+
+
+def logged(service, message):
+    """Whether the service logs `message` soon (its output is read by another thread)."""
+    return wait_until(lambda: any(line.get("message") == message for line in service.lines), timeout=10)
 
 
 def digest(path):
@@ -133,6 +138,7 @@ def test_a_full_disk_is_a_507_while_reads_go_on_and_writes_recover(small_filesys
     assert messages(service) == ["before"], "reads go on"
     assert service.request("GET", "/readyz")[0].status == 200, "readiness stays up: reads work"
     assert 'db_write_errors_total{reason="storage_full"} 2' in service.metrics().splitlines()
+    assert logged(service, "database storage full; writes fail")
     full = [line for line in service.lines if line.get("message") == "database storage full; writes fail"]
     assert len(full) == 1 and full[0]["level"] == "error", "one line when the condition begins"
 
@@ -141,7 +147,7 @@ def test_a_full_disk_is_a_507_while_reads_go_on_and_writes_recover(small_filesys
     assert response.status == 201 and response.getheader("Idempotent-Replayed") is None, \
         "the refused write stored nothing, not even its idempotency key"
     assert messages(service) == ["while full", "before"]
-    assert any(line.get("message") == "database writes succeed again" for line in service.lines)
+    assert logged(service, "database writes succeed again")
 
 
 # A database file the process cannot write.
@@ -151,16 +157,18 @@ def test_a_database_file_the_process_cannot_write_stops_start_up():
     directory = Path(tempfile.mkdtemp(prefix="skalar-read-only-"))
     try:
         path = make_skalar_database(directory / "db.sqlite")
-        prefix = ()
+        prefix, binary = (), BIN_DIR / "backend"
         if os.geteuid() == 0:  # root writes any file whatever its mode: run as nobody
             if shutil.which("setpriv") is None:
                 pytest.skip("setpriv is needed to run the backend unprivileged")
             for entry in [directory, *directory.iterdir()]:
                 os.chown(entry, UNPRIVILEGED, UNPRIVILEGED)
             prefix = ("setpriv", f"--reuid={UNPRIVILEGED}", f"--regid={UNPRIVILEGED}", "--clear-groups")
+            # A copy nobody may run, wherever the checkout is (a home directory may be closed to others).
+            binary = Path(shutil.copy2(BIN_DIR / "backend", directory / "backend"))
         os.chmod(path, 0o444)
         before = digest(path)
-        assert_refused(run_to_exit(path, prefix), "read-only")
+        assert_refused(run_to_exit(path, prefix, binary), "read-only")
         assert digest(path) == before
     finally:
         shutil.rmtree(directory)
@@ -215,8 +223,7 @@ def test_no_201_for_a_write_the_file_at_the_path_does_not_hold(start_service, tm
     assert response.status == 503 and "deleted or replaced" in body["error"]["message"]
     assert service.json("GET", "/api/v1/entries")[0].status == 503
     assert service.json("GET", "/healthz")[0].status == 200
-    assert any(line.get("message") == "database file deleted or replaced while open; restart the backend"
-               for line in service.lines)
+    assert logged(service, "database file deleted or replaced while open; restart the backend")
 
 
 def test_a_file_replaced_while_idle_fails_readiness_before_any_write(start_service, tmp_path):
@@ -260,7 +267,7 @@ def locked_database(tmp_path):
 def test_a_database_locked_at_start_up_answers_503_at_once_and_recovers(start_service, locked_database):
     path, holder = locked_database
     service = start_service("backend", ready=False, DATABASE_PATH=path)
-    assert wait_until(lambda: any(line.get("message") == "database unavailable; retrying" for line in service.lines))
+    assert logged(service, "database unavailable; retrying")
     response, body = service.json("GET", "/readyz")
     assert response.status == 503 and "locked" in body["error"]["message"], body
 
@@ -282,7 +289,7 @@ def test_a_database_locked_at_start_up_answers_503_at_once_and_recovers(start_se
 def test_a_backend_waiting_for_its_database_shuts_down_at_once(start_service, locked_database):
     path, _ = locked_database
     service = start_service("backend", ready=False, DATABASE_PATH=path, SHUTDOWN_TIMEOUT_SECONDS=5)
-    assert wait_until(lambda: any(line.get("message") == "database unavailable; retrying" for line in service.lines))
+    assert logged(service, "database unavailable; retrying")
     assert post(service, "refused", timeout=3)[0].status == 503
     started = time.monotonic()
     service.signal(signal.SIGTERM)
