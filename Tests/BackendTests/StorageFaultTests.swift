@@ -103,6 +103,21 @@ import Testing
         }
     }
 
+    @Test func aLinkedDatabasesLogIsWatchedBesideItsTarget() async throws {
+        try await withTemporaryDirectory { directory in
+            let target = "\(directory)/target.sqlite"
+            let link = "\(directory)/db.sqlite"
+            #expect(symlink(target, link) == 0)
+            let connection = try SQLiteConnection(path: link)
+            try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (x)")
+            let files = DatabaseFiles(path: link) {}
+            try files.record()
+            try files.verify()
+            unlink(target + "-wal")
+            #expect(throws: StoreError.fileLost) { try files.verify() }
+        }
+    }
+
     @Test func requestsBeforeTheDatabaseOpensAre503AtOnce() async throws {
         try await withBackendStore { client, _, _ in
             let created = await create(client)

@@ -226,6 +226,17 @@ def test_no_201_for_a_write_the_file_at_the_path_does_not_hold(start_service, tm
     assert logged(service, "database file deleted or replaced while open; restart the backend")
 
 
+def test_a_database_behind_a_symbolic_link_works(start_service, tmp_path):
+    """SQLite keeps the write-ahead log beside the file the link leads to; the file check looks there too."""
+    (tmp_path / "volume").mkdir()
+    link = tmp_path / "db.sqlite"
+    link.symlink_to(tmp_path / "volume" / "db.sqlite")
+    service = start_service("backend", DATABASE_PATH=link)
+    assert post(service, "through the link")[0].status == 201
+    assert (tmp_path / "volume" / "db.sqlite-wal").exists()
+    assert service.request("GET", "/readyz")[0].status == 200
+
+
 def test_a_file_replaced_while_idle_fails_readiness_before_any_write(start_service, tmp_path):
     path = tmp_path / "db.sqlite"
     service = start_service("backend", DATABASE_PATH=path)

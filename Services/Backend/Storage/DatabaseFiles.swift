@@ -24,8 +24,9 @@ final class DatabaseFiles: Sendable {
     }
 
     let path: String
-    private var writeAheadLogPath: String { path + "-wal" }
-    private let opened = Mutex<(database: Identity, writeAheadLog: Identity)?>(nil)
+    /// The files recorded, with the log's path: SQLite puts the log beside the file a symbolic link at
+    /// `path` leads to, and so does `record()`.
+    private let opened = Mutex<(database: Identity, writeAheadLog: Identity, writeAheadLogPath: String)?>(nil)
     private let lost = Atomic<Bool>(false)
     /// Called once, when the loss is first seen.
     private let onLoss: @Sendable () -> Void
@@ -38,10 +39,13 @@ final class DatabaseFiles: Sendable {
     /// Remembers the files that are at the path now. Call once the writer's connection has both open
     /// (the write-ahead log opens with the first transaction in WAL mode); a reopened store records anew.
     func record() throws(StoreError) {
+        guard let resolved = realpath(path, nil) else { throw .fileLost }
+        let writeAheadLogPath = String(cString: resolved) + "-wal"
+        free(resolved)
         guard let database = Identity(path: path), let writeAheadLog = Identity(path: writeAheadLogPath) else {
             throw .fileLost
         }
-        opened.withLock { $0 = (database, writeAheadLog) }
+        opened.withLock { $0 = (database, writeAheadLog, writeAheadLogPath) }
     }
 
     /// True once either file was found deleted or replaced; it stays true.
@@ -52,7 +56,9 @@ final class DatabaseFiles: Sendable {
     func verify() throws(StoreError) {
         if isLost { throw .fileLost }
         guard let recorded = opened.withLock({ $0 }) else { return }
-        if Identity(path: path) == recorded.database && Identity(path: writeAheadLogPath) == recorded.writeAheadLog {
+        if Identity(path: path) == recorded.database
+            && Identity(path: recorded.writeAheadLogPath) == recorded.writeAheadLog
+        {
             return
         }
         if !lost.exchange(true, ordering: .acquiringAndReleasing) { onLoss() }
