@@ -95,7 +95,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Backend",
-            dependencies: ["SkalarRuntime", "SkalarSQLite"],
+            dependencies: ["SkalarRuntime", "SkalarSQLite", .product(name: "Logging", package: "swift-log")],
             path: "Services/Backend"
         ),
         .executableTarget(
@@ -125,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BackendTests",
-            dependencies: ["Backend", "SkalarTesting"],
+            dependencies: ["Backend", "SkalarSQLite", "SkalarTesting"],
             path: "Tests/BackendTests"
         ),
         .testTarget(

@@ -10,7 +10,8 @@ struct BackendCommand: ServiceCommand {
 
     static let databasePath = Setting(
         "DATABASE_PATH", default: "./data/backend.sqlite", .databaseFile,
-        help: "the SQLite file; SQLite also writes its `-wal` and `-shm` files in its directory")
+        help: "the SQLite file, Skalar's or none yet (any other is refused); SQLite also writes its `-wal` and `-shm` "
+            + "files in its directory")
     static let seedEntries = Setting(
         "SEED_ENTRIES", default: 0, .integer(in: 0...1_000_000),
         help: "fill an empty database with this many generated entries, for load tests")
@@ -26,21 +27,26 @@ struct BackendCommand: ServiceCommand {
     ) throws(ConfigurationError) -> Service {
         let databasePath = try values.value(of: Self.databasePath)
         let seedEntries = try values.value(of: Self.seedEntries)
+        if let refusal = DatabaseRefusal.check(path: databasePath, migrator: Schema.migrator) {
+            throw refusal.configurationError(variable: Self.databasePath.variable, path: databasePath)
+        }
 
         let service = Service(configuration: configuration)
-        let store = SQLiteEntryStore(path: databasePath, serviceMetrics: service.metrics)
+        let store = SQLiteEntryStore(path: databasePath, serviceMetrics: service.metrics, logger: service.logger)
         EntryRoutes(store: store).register(on: service.router)
         service.readinessCheck = { await store.readinessProblem() }
         let logger = service.logger
         let loop = service.loops.loops[0]
         service.startup = {
-            // A file that cannot be opened yet (corrupt, replaced, a volume still attaching) keeps readiness
-            // at 503 and is tried again, instead of a crash loop.
+            // A passing fault (a lock another process holds, a full disk, an I/O error) keeps readiness at
+            // 503, with requests answered 503 at once, and is tried again; a file that must not be used
+            // (found by the check above, or changed since) ends the start-up.
             while true {
                 do {
                     try await store.open(seedEntries: seedEntries)
                     break
                 } catch {
+                    if let refusal = DatabaseRefusal.refusal(for: error) { throw refusal }
                     logger.error(
                         "database unavailable; retrying", metadata: ["path": "\(databasePath)", "error": "\(error)"])
                     await loop.sleep(for: Self.reopenDelay)

@@ -8,17 +8,32 @@ public final class SQLiteConnection {
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
 
-    /// Opens (or creates, unless `readOnly`) the database at `path`.
-    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+    /// How a connection opens its file.
+    public enum OpenMode: Sendable {
+        /// Reads only, and never writes the file, whatever it holds.
+        case readOnly
+        /// Reads and writes an existing file. SQLite opens a file it may not write read-only instead of
+        /// failing: `isReadOnly` tells.
+        case readWrite
+        /// As `readWrite`, creating the file when it does not exist.
+        case readWriteCreate
+    }
+
+    /// Opens the database at `path`.
+    public init(path: String, mode: OpenMode = .readWriteCreate) throws(SQLiteError) {
         var handle: OpaquePointer?
-        let flags =
-            (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        let access =
+            switch mode {
+            case .readOnly: SQLITE_OPEN_READONLY
+            case .readWrite: SQLITE_OPEN_READWRITE
+            case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            }
+        let status = sqlite3_open_v2(path, &handle, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
         guard status == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            let systemErrno = handle.map { sqlite3_system_errno($0) } ?? 0
             sqlite3_close_v2(handle)
-            throw SQLiteError(code: status, message: message)
+            throw SQLiteError(code: status, message: message, systemErrno: systemErrno)
         }
         self.handle = handle
     }
@@ -41,7 +56,7 @@ public final class SQLiteConnection {
         guard status == SQLITE_OK else {
             let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(errorMessage)
-            throw SQLiteError(code: status, message: message)
+            throw SQLiteError(code: status, message: message, systemErrno: sqlite3_system_errno(handle))
         }
     }
 
@@ -107,10 +122,19 @@ public final class SQLiteConnection {
         try firstRow("PRAGMA \(name)") { $0.int64(at: 0) } ?? 0
     }
 
+    /// Whether writes must fail: the connection was opened `.readOnly`, or SQLite could only open the
+    /// file for reading (its mode, its owner, a read-only mount).
+    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
+    /// False outside a transaction, also after SQLite rolled one back by itself (as it may on SQLITE_FULL,
+    /// SQLITE_IOERR, SQLITE_BUSY or SQLITE_NOMEM).
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
     func lastError(_ status: Int32) -> SQLiteError {
-        SQLiteError(code: status, message: String(cString: sqlite3_errmsg(handle)))
+        SQLiteError(
+            code: status, message: String(cString: sqlite3_errmsg(handle)), systemErrno: sqlite3_system_errno(handle))
     }
 }

@@ -7,52 +7,6 @@ import Testing
 
 /// The entries API through the request pipeline, over a real SQLite file in a temporary directory.
 @Suite struct EntryRoutesTests {
-    /// Runs `body` against a backend whose database is open.
-    private func withBackend(maxBodyBytes: Int? = nil, _ body: (TestClient) async throws -> Void) async throws {
-        try await withBackendStore(maxBodyBytes: maxBodyBytes) { client, store in
-            try await store.open(seedEntries: 0)
-            try await body(client)
-        }
-    }
-
-    /// Runs `body` against a backend whose store is made but not opened, over a file in a temporary
-    /// directory. The store is closed and the service stopped before the directory is removed.
-    private func withBackendStore(
-        maxBodyBytes: Int? = nil, _ body: (TestClient, SQLiteEntryStore) async throws -> Void
-    ) async throws {
-        try await withTemporaryDirectory { directory in
-            try await withTestService(configuration: .testing(service: "backend", maxBodyBytes: maxBodyBytes)) {
-                service in
-                let store = SQLiteEntryStore(path: "\(directory)/backend.sqlite", serviceMetrics: service.metrics)
-                EntryRoutes(store: store).register(on: service.router)
-                let client = service.start(readinessCheck: { await store.readinessProblem() })
-                do {
-                    try await body(client, store)
-                } catch {
-                    await store.close()
-                    throw error
-                }
-                await store.close()
-            }
-        }
-    }
-
-    private static func jsonHeaders(idempotencyKey: String? = nil) -> HTTPFields {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.idempotencyKey] = idempotencyKey
-        return headers
-    }
-
-    @discardableResult
-    private func create(
-        _ client: TestClient, author: String = "Ada", message: String = "Hello", idempotencyKey: String? = nil
-    ) async -> Response {
-        let body: JSONValue = ["author": .string(author), "message": .string(message)]
-        let headers = Self.jsonHeaders(idempotencyKey: idempotencyKey)
-        return await client.execute(.post, "/api/v1/entries", headers: headers, body: body.serializedBytes)
-    }
-
     private func ids(_ response: Response) -> [Double] {
         guard case let .array(items)? = response.jsonBody?["items"] else { return [] }
         return items.compactMap { $0["id"]?.numberValue }
@@ -200,10 +154,10 @@ import Testing
         try await withBackend(maxBodyBytes: 256) { client in
             let form = await client.execute(.post, "/api/v1/entries", body: "author=Ada&message=Hi")
             #expect(form.status == .unsupportedMediaType && form.errorCode == "unsupported_media_type")
-            let broken = await client.execute(.post, "/api/v1/entries", headers: Self.jsonHeaders(), body: "{")
+            let broken = await client.execute(.post, "/api/v1/entries", headers: jsonHeaders(), body: "{")
             #expect(broken.status == .badRequest && broken.errorCode == "invalid_json")
             let invalid = await client.execute(
-                .post, "/api/v1/entries", headers: Self.jsonHeaders(), body: #"{"author":"","message":"Hi"}"#)
+                .post, "/api/v1/entries", headers: jsonHeaders(), body: #"{"author":"","message":"Hi"}"#)
             #expect(invalid.status == .unprocessableContent)
             #expect(invalid.headers[.contentType] == "application/json")
             #expect(
@@ -231,7 +185,7 @@ import Testing
     }
 
     @Test func readinessWaitsForTheDatabase() async throws {
-        try await withBackendStore { client, store in
+        try await withBackendStore { client, store, _ in
             let starting = await client.execute(.get, "/readyz")
             #expect(starting.status == .serviceUnavailable && starting.errorMessage == "database not open yet")
             try await store.open(seedEntries: 3)

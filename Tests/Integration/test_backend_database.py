@@ -21,23 +21,6 @@ def test_missing_directory_stops_start_up_with_a_clear_line(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_readiness_waits_for_a_usable_database(start_service, tmp_path):
-    path = tmp_path / "db.sqlite"
-    path.write_bytes(b"this is not a database" * 100)
-    service = start_service("backend", ready=False, DATABASE_PATH=str(path))
-    time.sleep(1.5)
-    response, body = service.json("GET", "/readyz")
-    assert response.status == 503
-    assert service.json("GET", "/healthz")[0].status == 200, "a broken database is not a reason to restart"
-    assert any(line.get("message") == "database unavailable; retrying" for line in service.lines)
-
-    path.unlink()
-    assert wait_until(lambda: service.request("GET", "/readyz")[0].status == 200, timeout=5)
-    response, _ = service.json("POST", "/api/v1/entries", body=json.dumps({"author": "a", "message": "m"}),
-                               headers={"Content-Type": "application/json"})
-    assert response.status == 201
-
-
 def test_migrations_are_safe_to_rerun(start_service, tmp_path):
     path = str(tmp_path / "db.sqlite")
     for round in range(3):

@@ -210,6 +210,10 @@ import Testing
             #expect(await admin.execute(.post, "/readyz/disable").status == .ok)
             let disabled = await client.execute(.get, "/readyz")
             #expect(disabled.errorMessage == "readiness disabled through the admin listener")
+            service.state.enter(.starting)
+            #expect(
+                await client.execute(.get, "/readyz").errorMessage == "starting: the disk is on fire",
+                "the check says what start-up waits for")
             service.state.enter(.draining)
             #expect(await client.execute(.get, "/readyz").errorMessage == "draining")
             #expect(await client.execute(.get, "/healthz").status == .ok, "liveness stays up while draining")

@@ -82,17 +82,44 @@ struct EntryRoutes {
         return key
     }
 
-    /// Runs a store call; a database that stays locked past the busy timeout is a 503 the client may retry.
+    /// Runs a store call, answering each `StoreError` with its own status and code.
     private static func storage<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
             return try await body()
         } catch let error as HTTPError {
             throw error
-        } catch StoreError.busy {
-            var headers = HTTPFields()
-            headers[.retryAfter] = "1"
-            throw HTTPError(
-                .serviceUnavailable, code: "database_busy", message: "the database is busy; retry", headers: headers)
+        } catch let error as StoreError {
+            throw httpError(error)
         }
     }
+
+    /// 503 for what nothing was stored by and a retry may get past (the mesh retries 503s); 507 for a full
+    /// disk, which a retry right away would only hit again.
+    static func httpError(_ error: StoreError) -> HTTPError {
+        var retryLater = HTTPFields()
+        retryLater[.retryAfter] = "1"
+        switch error {
+        case .busy:
+            return HTTPError(
+                .serviceUnavailable, code: "database_busy", message: "the database is busy; retry", headers: retryLater)
+        case .unavailable:
+            return HTTPError(
+                .serviceUnavailable, code: "database_unavailable",
+                message: "the database is not open yet; retry", headers: retryLater)
+        case .storageFull:
+            return HTTPError(
+                .insufficientStorage, code: "storage_full",
+                message: "the database's file system is full; nothing was stored")
+        case .fileLost:
+            return HTTPError(
+                .serviceUnavailable, code: "database_file_lost",
+                message: "the database file was deleted or replaced while open; nothing is stored until the "
+                    + "backend restarts")
+        }
+    }
+}
+
+extension HTTPResponse.Status {
+    /// 507 (RFC 4918): the server cannot store what the request needs stored.
+    static var insufficientStorage: Self { .init(code: 507, reasonPhrase: "Insufficient Storage") }
 }

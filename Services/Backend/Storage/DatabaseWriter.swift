@@ -16,23 +16,35 @@ final class DatabaseWriter: @unchecked Sendable {
         let enqueuedAt: UInt64
     }
 
+    /// The writes waiting for the thread, and whether it takes new ones: from the moment its connection
+    /// is open until `stop()`. One lock for both, so no write is queued after the thread was told to end.
+    private struct Queue {
+        var jobs: [Job] = []
+        var accepting = false
+    }
+
     /// More writes than this in one transaction would hold early writers' responses too long.
     static let maximumBatch = 256
 
-    private let pending = Mutex<[Job]>([])
+    private let pending = Mutex(Queue())
     /// When the running transaction began (monotonic ns), 0 while idle.
     private let batchStartedAt = Atomic<UInt64>(0)
     private let wakeup = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
     private var connection: SQLiteConnection?
     private let onCommit: @Sendable (Double) -> Void
-    /// Whether the thread serves writes: set once its connection is open, until `stop()`.
-    private let running = Atomic<Bool>(false)
+    private let verifyFiles: @Sendable () throws(StoreError) -> Void
     /// The caller of `stop()`, resumed by the thread once it has closed its connection.
     private let stopRequest = Mutex<CheckedContinuation<Void, Never>?>(nil)
 
-    /// `onCommit` receives each transaction's duration in seconds, for the commit metric.
-    init(onCommit: @escaping @Sendable (Double) -> Void) {
+    /// `onCommit` receives each transaction's duration in seconds, for the commit metric. `verifyFiles`
+    /// throws when the files written to are no longer the database at its path; it is asked before each
+    /// transaction and after its commit, and a commit it fails is answered as failed.
+    init(
+        onCommit: @escaping @Sendable (Double) -> Void,
+        verifyFiles: @escaping @Sendable () throws(StoreError) -> Void
+    ) {
         self.onCommit = onCommit
+        self.verifyFiles = verifyFiles
         sem_init(wakeup, 0, 0)
     }
 
@@ -54,27 +66,40 @@ final class DatabaseWriter: @unchecked Sendable {
     }
 
     /// Runs `work` on the writer thread inside the current batch's transaction; returns after the commit.
-    /// A lock another process held past the busy timeout surfaces as `StoreError.busy`.
+    /// Fails at once with `StoreError.unavailable` while the writer is not running (its database could not
+    /// be opened yet, or it stopped), so no handler waits for a thread that is not there. A lock another
+    /// process held past the busy timeout surfaces as `StoreError.busy`, a full file system as
+    /// `StoreError.storageFull`.
     func write<Result: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> Result) async throws -> Result
     {
         do {
             let result = try await withCheckedThrowingContinuation { continuation in
                 let job = Job(
                     work: { try work($0) }, continuation: continuation, enqueuedAt: MonotonicClock.nanoseconds())
-                pending.withLock { $0.append(job) }
-                sem_post(wakeup)
+                let queued = pending.withLock { queue in
+                    guard queue.accepting else { return false }
+                    queue.jobs.append(job)
+                    return true
+                }
+                if queued { sem_post(wakeup) } else { continuation.resume(throwing: StoreError.unavailable) }
             }
             return result as! Result
         } catch let error as SQLiteError where error.isBusy {
             throw StoreError.busy
+        } catch let error as SQLiteError where error.isStorageFull {
+            throw StoreError.storageFull
         }
     }
 
     /// Lets the writes queued so far finish, then closes the connection and ends the thread; returns once
-    /// the connection is closed. No write may be queued after this call. Returns at once when the writer
-    /// never started.
+    /// the connection is closed. Later writes fail with `StoreError.unavailable`. Returns at once when the
+    /// writer never started.
     func stop() async {
-        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        let wasAccepting = pending.withLock { queue in
+            defer { queue.accepting = false }
+            return queue.accepting
+        }
+        guard wasAccepting else { return }
         await withCheckedContinuation { continuation in
             stopRequest.withLock { $0 = continuation }
             sem_post(wakeup)
@@ -84,7 +109,7 @@ final class DatabaseWriter: @unchecked Sendable {
     /// How long the oldest unfinished write has waited, queued or in the running transaction; 0 when none.
     var oldestWait: Duration {
         let running = batchStartedAt.load(ordering: .relaxed)
-        let queued: UInt64? = pending.withLock { $0.first?.enqueuedAt }
+        let queued: UInt64? = pending.withLock { $0.jobs.first?.enqueuedAt }
         let candidates = [running == 0 ? nil : running, queued].compactMap { $0 }
         guard let oldest = candidates.min() else { return .zero }
         return .elapsed(since: oldest)
@@ -97,7 +122,7 @@ final class DatabaseWriter: @unchecked Sendable {
             started.resume(throwing: error)
             return
         }
-        running.store(true, ordering: .releasing)
+        pending.withLock { $0.accepting = true }
         started.resume()
         while true {
             while sem_wait(wakeup) != 0 {}
@@ -105,8 +130,8 @@ final class DatabaseWriter: @unchecked Sendable {
             // below or in a later one, and the stop's own post brings the thread back once they are done.
             let stopping = stopRequest.withLock { $0 != nil }
             let jobs = pending.withLock { queue in
-                let batch = Array(queue.prefix(Self.maximumBatch))
-                queue.removeFirst(batch.count)
+                let batch = Array(queue.jobs.prefix(Self.maximumBatch))
+                queue.jobs.removeFirst(batch.count)
                 return batch
             }
             if !jobs.isEmpty {
@@ -126,6 +151,7 @@ final class DatabaseWriter: @unchecked Sendable {
         defer { batchStartedAt.store(0, ordering: .relaxed) }
         var results: [Result<any Sendable, any Error>] = []
         do {
+            try verifyFiles()
             try connection.run("BEGIN IMMEDIATE")
             for job in jobs {
                 try connection.run("SAVEPOINT write")
@@ -133,12 +159,17 @@ final class DatabaseWriter: @unchecked Sendable {
                     results.append(.success(try job.work(connection)))
                     try connection.run("RELEASE write")
                 } catch {
+                    // A full disk or an I/O error makes SQLite roll back the whole transaction: then every
+                    // write of the batch failed with this error.
+                    guard connection.isInTransaction else { throw error }
                     try connection.run("ROLLBACK TO write")
                     try connection.run("RELEASE write")
                     results.append(.failure(error))
                 }
             }
             try connection.run("COMMIT")
+            // The commit is durable only if the file it went into is still the one at the path.
+            try verifyFiles()
         } catch {
             try? connection.run("ROLLBACK")
             for job in jobs { job.continuation.resume(throwing: error) }

@@ -13,10 +13,27 @@ protocol EntryStore: Sendable {
     func readinessProblem() async -> String?
 }
 
-/// A store failure the client can simply retry.
-enum StoreError: Error {
-    /// Another process held the database lock past the busy timeout.
+/// A store failure that is not a bug: the routes answer each with its own status and error code.
+enum StoreError: Error, Equatable {
+    /// Another process held the database lock past the busy timeout. Nothing was stored; a retry may work.
     case busy
+    /// The file system has no room for the write. Nothing was stored; writes work again once space frees.
+    case storageFull
+    /// The database is not open (yet): start-up is still retrying it. Nothing was stored.
+    case unavailable
+    /// The database file, or its write-ahead log, was deleted or replaced while open, so what the store
+    /// writes would not be in the file at the path. Lasts until the backend restarts.
+    case fileLost
+
+    /// The `reason` label of `db_write_errors_total`.
+    var reason: String {
+        switch self {
+        case .busy: "busy"
+        case .storageFull: "storage_full"
+        case .unavailable: "unavailable"
+        case .fileLost: "file_lost"
+        }
+    }
 }
 
 /// What a create did.

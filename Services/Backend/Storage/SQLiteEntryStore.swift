@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 import SkalarRuntime
 import SkalarSQLite
 import Synchronization
@@ -20,34 +21,67 @@ final class SQLiteEntryStore: EntryStore {
 
     let path: String
     private let writer: DatabaseWriter
+    private let files: DatabaseFiles
     private let metrics: StoreMetrics
+    private let logger: Logger
     private let opened = Atomic<Bool>(false)
+    /// Why the last attempt to open failed, for readiness; nil once open.
+    private let openFailure = Mutex<String?>(nil)
+    /// Whether the last write failed for lack of space, so that the start and the end of a full disk are
+    /// logged once each.
+    private let storageFull = Atomic<Bool>(false)
 
-    init(path: String, serviceMetrics: ServiceMetrics) {
+    init(path: String, serviceMetrics: ServiceMetrics, logger: Logger) {
         self.path = path
         let metrics = StoreMetrics(serviceMetrics)
         self.metrics = metrics
-        writer = DatabaseWriter { seconds in metrics.duration(of: .commit, seconds: seconds) }
+        self.logger = logger
+        let files = DatabaseFiles(path: path) {
+            logger.critical(
+                "database file deleted or replaced while open; restart the backend", metadata: ["path": "\(path)"])
+        }
+        self.files = files
+        writer = DatabaseWriter(
+            onCommit: { seconds in metrics.duration(of: .commit, seconds: seconds) },
+            verifyFiles: { () throws(StoreError) in try files.verify() })
     }
 
     // MARK: Start-up
 
-    /// Opens the database, migrates it and fills it with `seedEntries` generated entries when empty.
+    /// Opens the database, marks and migrates it, and fills it with `seedEntries` generated entries when
+    /// empty. Throws a `DatabaseRefusal` for a file that must not be used (and leaves it unchanged), and
+    /// SQLite's error for a passing fault, after which it may be called again.
     func open(seedEntries: Int) async throws {
+        do {
+            try await openWriter()
+            let count = try await write { connection in
+                try connection.firstRow("SELECT count(*) FROM entries") { $0.int64(at: 0) } ?? 0
+            }
+            metrics.entries.set(Double(count))
+            if count == 0 && seedEntries > 0 { try await seed(seedEntries) }
+        } catch {
+            openFailure.withLock { $0 = "\(error)" }
+            await writer.stop()
+            throw error
+        }
+        openFailure.withLock { $0 = nil }
+        opened.store(true, ordering: .releasing)
+    }
+
+    private func openWriter() async throws {
         let path = path
         let metrics = metrics
+        let files = files
         try await writer.start {
-            let connection = try Self.connect(path: path)
+            let connection = try Self.connect(path: path, mode: .readWriteCreate)
+            if connection.isReadOnly { throw DatabaseRefusal.readOnly }
+            // Refused before anything is written: the journal mode is part of another program's file too.
+            _ = try Schema.migrator.inspect(connection)
             try connection.execute("PRAGMA journal_mode = WAL")
-            try metrics.timed(.migrate) { try SQLiteMigrator(migrations: Schema.migrations).migrate(connection) }
+            try metrics.timed(.migrate) { try Schema.migrator.migrate(connection) }
+            try files.record()
             return connection
         }
-        let count = try await writer.write { connection in
-            try connection.firstRow("SELECT count(*) FROM entries") { $0.int64(at: 0) } ?? 0
-        }
-        metrics.entries.set(Double(count))
-        if count == 0 && seedEntries > 0 { try await seed(seedEntries) }
-        opened.store(true, ordering: .releasing)
     }
 
     /// Finishes the queued writes and closes the writer's connection and thread, for a store that is not
@@ -56,11 +90,30 @@ final class SQLiteEntryStore: EntryStore {
         await writer.stop()
     }
 
-    private static func connect(path: String) throws(SQLiteError) -> SQLiteConnection {
-        let connection = try SQLiteConnection(path: path)
+    private static func connect(path: String, mode: SQLiteConnection.OpenMode) throws(SQLiteError) -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: path, mode: mode)
         connection.setBusyTimeout(busyTimeout)
         try connection.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
         return connection
+    }
+
+    /// Runs `work` on the writer; counts a failure under its reason and logs when a full disk begins and ends.
+    private func write<Result: Sendable>(
+        _ work: @escaping @Sendable (SQLiteConnection) throws -> Result
+    ) async throws -> Result {
+        do {
+            let result = try await writer.write(work)
+            if storageFull.exchange(false, ordering: .relaxed) {
+                logger.notice("database writes succeed again", metadata: ["path": "\(path)"])
+            }
+            return result
+        } catch {
+            metrics.countWriteError(error)
+            if error as? StoreError == .storageFull, !storageFull.exchange(true, ordering: .relaxed) {
+                logger.error("database storage full; writes fail", metadata: ["path": "\(path)"])
+            }
+            throw error
+        }
     }
 
     private func seed(_ total: Int) async throws {
@@ -69,7 +122,7 @@ final class SQLiteEntryStore: EntryStore {
         while done < total {
             let batch = min(1000, total - done)
             let first = done
-            _ = try await writer.write { connection in
+            _ = try await write { connection in
                 for index in first..<(first + batch) {
                     try connection.run(
                         Self.insertEntry, .text("seed-\(index % 97)"),
@@ -87,7 +140,7 @@ final class SQLiteEntryStore: EntryStore {
 
     func create(_ draft: EntryDraft, idempotencyKey: String?) async throws -> CreateOutcome {
         let metrics = metrics
-        let outcome = try await writer.write { connection -> CreateOutcome in
+        let outcome = try await write { connection -> CreateOutcome in
             let now = WallClock.milliseconds()
             if let idempotencyKey {
                 let earlier = try metrics.timed(.idempotencyLookup) {
@@ -126,7 +179,7 @@ final class SQLiteEntryStore: EntryStore {
 
     func delete(id: Int64) async throws -> Bool {
         let metrics = metrics
-        let deleted = try await writer.write { connection in
+        let deleted = try await write { connection in
             try metrics.timed(.delete) { try connection.run("DELETE FROM entries WHERE id = ?1", .integer(id)) }
             return connection.changes > 0
         }
@@ -136,7 +189,7 @@ final class SQLiteEntryStore: EntryStore {
 
     /// Forgets idempotency keys past their lifetime; runs on the writer like any write.
     func purgeExpiredKeys() async throws {
-        _ = try await writer.write { connection in
+        _ = try await write { connection in
             try connection.run(
                 "DELETE FROM idempotency_keys WHERE created_at <= ?1",
                 .integer(WallClock.milliseconds() - idempotencyKeyLifetime.wholeMilliseconds))
@@ -169,7 +222,10 @@ final class SQLiteEntryStore: EntryStore {
     }
 
     func readinessProblem() async -> String? {
-        guard opened.load(ordering: .acquiring) else { return "database not open yet" }
+        guard opened.load(ordering: .acquiring) else {
+            return openFailure.withLock { $0 }.map { "database not open: \($0)" } ?? "database not open yet"
+        }
+        do { try files.verify() } catch { return Self.fileLostReason }
         if writer.oldestWait > Self.writeStall { return "database writes are stalled" }
         let start = MonotonicClock.nanoseconds()
         do {
@@ -184,12 +240,19 @@ final class SQLiteEntryStore: EntryStore {
         return nil
     }
 
-    /// This loop's read connection, opened on first use.
+    static let fileLostReason = "database file deleted or replaced while open; restart the backend"
+
+    /// This loop's read connection, opened on first use. Fails with `StoreError.unavailable` until the
+    /// database is open, and with `fileLost` once its file is gone: reads then would show what no longer is.
     private func readerConnection() throws -> SQLiteConnection {
+        guard opened.load(ordering: .acquiring) else { throw StoreError.unavailable }
+        guard !files.isLost else { throw StoreError.fileLost }
         guard let loop = EventLoop.current else { preconditionFailure("reads run on an event loop") }
         let holder = loop.local(ObjectIdentifier(self)) { ReaderHolder() }
         if let connection = holder.connection { return connection }
-        let connection = try Self.connect(path: path)
+        // Never creates the file: one deleted since the start would come back empty.
+        try files.verify()
+        let connection = try Self.connect(path: path, mode: .readWrite)
         try connection.execute("PRAGMA query_only = ON")
         holder.connection = connection
         return connection

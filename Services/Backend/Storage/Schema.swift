@@ -1,6 +1,14 @@
+import SkalarSQLite
+
 /// The backend's schema, one migration per version (see `SQLiteMigrator`). Never edit a released
 /// migration; append a new one.
 enum Schema {
+    /// `PRAGMA application_id` of Skalar's databases: "SKLR" in ASCII (1397443666). The backend
+    /// refuses an SQLite file marked with any other id (docs/architecture.md).
+    static let applicationID: Int32 = 0x534B_4C52
+
+    static let migrator = SQLiteMigrator(applicationID: applicationID, migrations: migrations)
+
     static let migrations = [
         // 1: entries, and the responses remembered for idempotency keys.
         """

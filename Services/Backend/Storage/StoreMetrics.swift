@@ -1,7 +1,7 @@
 import Prometheus
 import SkalarRuntime
 
-/// `db_query_duration_seconds{operation}` and the entry-count gauge.
+/// `db_query_duration_seconds{operation}`, `db_write_errors_total{reason}` and the entry-count gauge.
 struct StoreMetrics: Sendable {
     enum Operation: String, CaseIterable {
         case insert, delete
@@ -12,7 +12,11 @@ struct StoreMetrics: Sendable {
         case readinessCheck = "readiness_check"
     }
 
+    /// The reasons a write fails with, besides a bug's `other`.
+    static let writeErrorReasons = ["busy", "storage_full", "unavailable", "file_lost", "other"]
+
     private let histograms: [Operation: ValueHistogram]
+    private let writeErrors: [String: Prometheus.Counter]
     let entries: Gauge
 
     init(_ metrics: ServiceMetrics) {
@@ -23,8 +27,23 @@ struct StoreMetrics: Sendable {
                 help: "Duration of database operations; commit is a whole transaction including its fsync.")
         }
         self.histograms = histograms
+        var writeErrors: [String: Prometheus.Counter] = [:]
+        for reason in Self.writeErrorReasons {
+            writeErrors[reason] = metrics.registry.makeCounter(
+                descriptor: ServiceMetrics.descriptor(
+                    "db_write_errors_total",
+                    help: "Writes that failed: storage_full while the file system has no room, file_lost after "
+                        + "the database file was deleted or replaced, unavailable before it opened."),
+                labels: [("reason", reason)])
+        }
+        self.writeErrors = writeErrors
         entries = metrics.registry.makeGauge(
             descriptor: ServiceMetrics.descriptor("guestbook_entries", help: "Entries in the guestbook."))
+    }
+
+    /// Counts a failed write under its reason.
+    func countWriteError(_ error: any Error) {
+        writeErrors[(error as? StoreError)?.reason ?? "other"]!.increment()
     }
 
     func duration(of operation: Operation, seconds: Double) {

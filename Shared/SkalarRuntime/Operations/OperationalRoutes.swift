@@ -50,7 +50,8 @@ struct OperationalRoutes {
 
     static func notReadyReason(state: ServiceState, check: ReadinessCheck?) async -> String? {
         switch state.phase {
-        case .starting: return "starting"
+        // The service's own check says what start-up waits for (a database that cannot be opened yet).
+        case .starting: return await check?().map { "starting: \($0)" } ?? "starting"
         case .draining, .stopping: return "draining"
         case .serving: break
         }
