@@ -71,7 +71,11 @@ public struct StructuredLogHandler: LogHandler {
             out.append(UInt8(ascii: ","))
             JSONValue.writeString(key, into: &out)
             out.append(UInt8(ascii: ":"))
-            Self.json(value).write(into: &out)
+            if case let .string(text) = value {
+                JSONValue.writeString(text, into: &out)  // most values; no JSONValue in between
+            } else {
+                Self.json(value).write(into: &out)
+            }
         }
         out.append(UInt8(ascii: "}"))
         return out

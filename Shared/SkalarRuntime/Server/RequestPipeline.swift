@@ -144,10 +144,11 @@ package final class RequestPipeline: Sendable {
         logger.log(
             level: level, "request",
             metadata: [
-                "request_id": "\(request.id)",
-                "method": "\(request.method.rawValue)",
-                "route": "\(route)",
-                "path": "\(request.path)",
+                // `.string` hands over the strings themselves; an interpolation would copy each one.
+                "request_id": .string(request.id),
+                "method": .string(request.method.rawValue),
+                "route": .string(route),
+                "path": .string(request.path),
                 "status": .stringConvertible(status),
                 "duration_ms": .stringConvertible(Double(Int(seconds * 1e6)) / 1e3),
                 "bytes": .stringConvertible(response.body.count),

@@ -51,6 +51,8 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
+            // Most strings (ids, routes, log keys) need no escape: one copy, no per-byte decision.
+            guard bytes.contains(where: Self.mayNeedEscape) else { return out.append(contentsOf: bytes) }
             var runStart = 0
             var index = 0
             func flush(upTo end: Int) {
@@ -88,5 +90,10 @@ extension JSONValue {
             flush(upTo: bytes.count)
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// A byte that `writeString` escapes, or the lead byte of U+2028 and U+2029, which it also escapes.
+    private static func mayNeedEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0xE2
     }
 }
