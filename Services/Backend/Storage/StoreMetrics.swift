@@ -57,4 +57,11 @@ struct StoreMetrics: Sendable {
         defer { duration(of: operation, seconds: MonotonicClock.secondsSince(start)) }
         return try body()
     }
+
+    /// Runs `body` and records its duration under `operation`, whether it succeeds or fails.
+    func timed<Result>(_ operation: Operation, _ body: () async throws -> Result) async rethrows -> Result {
+        let start = MonotonicClock.nanoseconds()
+        defer { duration(of: operation, seconds: MonotonicClock.secondsSince(start)) }
+        return try await body()
+    }
 }
