@@ -1,5 +1,6 @@
 import Logging
 import SkalarRuntime
+import Synchronization
 
 /// Queries against one PostgreSQL server from the event loops: each loop has its own pool of
 /// non-blocking connections (created on the loop's first query, kept in its loop-local state), so a
@@ -41,6 +42,10 @@ public final class PostgresClient: Sendable {
     /// What each pooled connection runs before it is ready: the session's statement timeout and the
     /// statements it prepares.
     let setup: [PostgresCommand]
+    /// How many loops' pools cannot reach the server right now.
+    let poolsInOutage = Atomic<Int>(0)
+    /// The host names to look up before each connection; nil when libpq needs no look-up.
+    let hostAddresses: PostgresHostAddresses?
 
     public init(
         connectionString: PostgresConnectionString, options: Options, statements: [PostgresStatement],
@@ -51,6 +56,7 @@ public final class PostgresClient: Sendable {
         self.options = options
         self.logger = logger
         self.gauges = gauges
+        hostAddresses = PostgresHostAddresses(connectionString.parameters)
         setup =
             [.query("SELECT set_config('statement_timeout', $1, false)", ["\(options.queryTimeout.wholeMilliseconds)"])]
             + statements.map { .prepare($0) }

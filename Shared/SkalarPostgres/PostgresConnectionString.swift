@@ -27,7 +27,29 @@ public struct PostgresConnectionString: Sendable {
             if let value = option.pointee.val { parameters[String(cString: keyword)] = String(cString: value) }
             option += 1
         }
+        if let problem = problem(with: parameters) {
+            return .failure(PostgresConnectionStringError(reason: problem))
+        }
         return .success(PostgresConnectionString(text: text, parameters: parameters))
+    }
+
+    static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+    /// What libpq's parser lets through but its connections would refuse every time, so that a typo stops
+    /// the start-up instead of keeping the backend unready: a port that is not a number, an unknown
+    /// `sslmode`.
+    private static func problem(with parameters: [String: String]) -> String? {
+        if let ports = parameters["port"] {
+            for port in ports.split(separator: ",", omittingEmptySubsequences: false) where !port.isEmpty {
+                guard let number = Int(port), (1...65535).contains(number) else {
+                    return "invalid port \"\(port)\": expected a number from 1 to 65535"
+                }
+            }
+        }
+        if let mode = parameters["sslmode"], !sslModes.contains(mode) {
+            return "invalid sslmode \"\(mode)\": expected one of \(sslModes.joined(separator: ", "))"
+        }
+        return nil
     }
 
     /// The server and role it names, for logs: `host:port/dbname as user`, with libpq's defaults left out.

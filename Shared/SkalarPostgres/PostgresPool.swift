@@ -7,16 +7,19 @@ import SkalarRuntime
 ///
 /// When no connection can be made, the pool is in an outage: batches fail at once with the reason, and
 /// one connection is tried again after a back-off (doubling to `maximumBackoff`, with jitter), until
-/// one succeeds. A broken connection is replaced at once. Loop-local.
+/// one succeeds. A broken connection is replaced at once. The client counts the pools in an outage, so
+/// that readiness waits for every loop's pool, not just the one that answers the probe. Loop-local.
 final class PostgresPool: PostgresConnectionOwner {
     static let initialBackoff = Duration.milliseconds(100)
-    static let maximumBackoff = Duration.seconds(2)
+    static let maximumBackoff = Duration.seconds(1)
     /// A batch answered this recently shows the server is there; readiness needs no query of its own.
     static let recentAnswer = Duration.seconds(1)
 
     private let loop: EventLoop
     private let client: PostgresClient
     private var connections: [PostgresConnection] = []
+    /// Connections whose host names are being looked up, before they start.
+    private var lookingUp = 0
     /// Batches waiting for room on a connection, oldest first.
     private var waiting: [PostgresBatch] = []
     /// Why the last attempt to connect failed, while no connection is ready.
@@ -46,6 +49,8 @@ final class PostgresPool: PostgresConnectionOwner {
     /// within `budget`; otherwise why not.
     func readinessProblem(budget: Duration) async -> String? {
         if let outage, readyCount == 0 { return outage.description }
+        let elsewhere = client.poolsInOutage.load(ordering: .relaxed)
+        if elsewhere > 0 { return "database unavailable from \(elsewhere) event loop(s)" }
         if lastAnswer != 0 && .elapsed(since: lastAnswer) < Self.recentAnswer { return nil }
         switch await run([.query("SELECT 1", [])], deadline: budget) {
         case .success: return nil
@@ -54,7 +59,7 @@ final class PostgresPool: PostgresConnectionOwner {
     }
 
     private func submit(_ batch: PostgresBatch, deadline: Duration) {
-        if let outage, readyCount == 0, !connections.contains(where: { $0.state != .closed }) {
+        if let outage, connections.isEmpty, lookingUp == 0 {
             batch.answer(.failure(outage))
             return
         }
@@ -97,19 +102,36 @@ final class PostgresPool: PostgresConnectionOwner {
     /// Opens connections until `wanted` are on their way, up to the pool's size; not during an outage or
     /// a failed attempt's back-off. A pool grows only when a batch had to wait.
     private func grow(wanted: Int) {
-        guard outage == nil, MonotonicClock.nanoseconds() >= nextAttempt else { return }
-        var opening = connections.count { $0.state == .connecting || $0.state == .settingUp }
-        while opening < wanted && connections.count < client.options.poolSize {
+        var opening = lookingUp + connections.count { $0.state == .connecting || $0.state == .settingUp }
+        while opening < wanted && connections.count + lookingUp < client.options.poolSize && outage == nil
+            && MonotonicClock.nanoseconds() >= nextAttempt
+        {
             open()
             opening += 1
         }
     }
 
+    /// Starts a connection, after looking up its host names when the string has any.
     private func open() {
-        connections.append(
-            PostgresConnection(
-                loop: loop, owner: self, parameters: client.connectionParameters, setup: client.setup,
-                connectTimeout: client.options.connectTimeout, stallGrace: client.options.stallGrace))
+        guard let hostAddresses = client.hostAddresses else {
+            connections.append(connection(with: []))
+            return
+        }
+        lookingUp += 1
+        hostAddresses.resolve(on: loop) { [weak self] result in
+            guard let self else { return }
+            lookingUp -= 1
+            switch result {
+            case let .success(addresses): connections.append(connection(with: addresses))
+            case let .failure(error): attemptFailed(error)
+            }
+        }
+    }
+
+    private func connection(with addresses: [(String, String)]) -> PostgresConnection {
+        PostgresConnection(
+            loop: loop, owner: self, parameters: client.connectionParameters + addresses, setup: client.setup,
+            connectTimeout: client.options.connectTimeout, stallGrace: client.options.stallGrace)
     }
 
     /// Sends waiting batches while a connection has room.
@@ -126,6 +148,7 @@ final class PostgresPool: PostgresConnectionOwner {
             client.logger.notice(
                 "database connection restored",
                 metadata: ["database": "\(client.connectionString.summary)", "was": "\(outage)"])
+            client.poolsInOutage.subtract(1, ordering: .relaxed)
         }
         outage = nil
         backoff = Self.initialBackoff
@@ -148,15 +171,21 @@ final class PostgresPool: PostgresConnectionOwner {
             client.logger.warning(
                 "database connection lost",
                 metadata: ["database": "\(client.connectionString.summary)", "error": "\(error)"])
-            if connections.isEmpty || !waiting.isEmpty { open() }
-        } else if readyCount == 0 && connections.isEmpty {
-            enterOutage(error)
+            if connections.isEmpty && lookingUp == 0 { open() } else { grow(wanted: waiting.count) }
         } else {
-            // Growing failed while other connections work (the server's connection limit, say): the
-            // pool stays as it is for a back-off.
-            nextAttempt = MonotonicClock.nanoseconds() + UInt64(backoff.wholeMilliseconds) * 1_000_000
+            attemptFailed(error)
         }
         publish()
+    }
+
+    /// A connection could not be made. With none left, that is an outage; while others work (the
+    /// server's connection limit, say), the pool stays as it is for a back-off.
+    private func attemptFailed(_ error: PostgresError) {
+        if connections.isEmpty && lookingUp == 0 {
+            enterOutage(error)
+        } else {
+            nextAttempt = MonotonicClock.nanoseconds() + UInt64(backoff.wholeMilliseconds) * 1_000_000
+        }
     }
 
     private func enterOutage(_ error: PostgresError) {
@@ -165,13 +194,14 @@ final class PostgresPool: PostgresConnectionOwner {
                 "database connection failed; retrying",
                 metadata: ["database": "\(client.connectionString.summary)", "error": "\(error)"])
         }
+        if outage == nil { client.poolsInOutage.add(1, ordering: .relaxed) }
         outage = error
         let failed = waiting
         waiting = []
         for batch in failed { batch.answer(.failure(error)) }
         let timer = LoopTimer(on: loop) { [unowned self] in
             retryTimer = nil
-            if connections.isEmpty { open() }
+            if connections.isEmpty && lookingUp == 0 { open() }
         }
         // Jitter spreads the retries of many loops and replicas after a server restart.
         let jittered = backoff.wholeMilliseconds / 2 + Int64.random(in: 0...max(1, backoff.wholeMilliseconds / 2))
@@ -194,6 +224,7 @@ final class PostgresPool: PostgresConnectionOwner {
 
     deinit {
         client.gauges?.adjust(-published.idle, -published.used, -published.pending)
+        if outage != nil { client.poolsInOutage.subtract(1, ordering: .relaxed) }
     }
 }
 

@@ -15,11 +15,18 @@ public final class PostgresSession: PostgresConnectionOwner {
     /// an event loop.
     public static func open(like client: PostgresClient) async throws(PostgresError) -> PostgresSession {
         guard let loop = EventLoop.current else { preconditionFailure("a session is opened on an event loop") }
+        var addresses: [(String, String)] = []
+        if let hostAddresses = client.hostAddresses {
+            let found = await withCheckedContinuation { continuation in
+                hostAddresses.resolve(on: loop) { continuation.resume(returning: $0) }
+            }
+            addresses = try found.get()
+        }
         let session = PostgresSession()
         let failure = await withCheckedContinuation { continuation in
             session.opening = continuation
             session.connection = PostgresConnection(
-                loop: loop, owner: session, parameters: client.connectionParameters, setup: [],
+                loop: loop, owner: session, parameters: client.connectionParameters + addresses, setup: [],
                 connectTimeout: client.options.connectTimeout, stallGrace: client.options.stallGrace)
         }
         if let failure { throw failure }
