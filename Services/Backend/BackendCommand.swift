@@ -18,9 +18,9 @@ struct BackendCommand: ServiceCommand {
         help: "fill an empty database with this many generated entries, for load tests")
     static let databaseURL = Setting<PostgresConnectionString?>(
         "DATABASE_URL", default: "unset (SQLite at `DATABASE_PATH`)", computed: { nil }, .postgresConnectionString,
-        help: "a libpq connection URI (`postgresql://user@host:5432/db?sslmode=require`) or `key=value` string: "
-            + "the backend uses PostgreSQL there, and `DATABASE_PATH` is not read; the password comes from the "
-            + "URI, `PGPASSWORD` or the password file (`PGPASSFILE`, else `~/.pgpass`)")
+        help: "when set, the backend keeps its entries in this PostgreSQL database "
+            + "(`postgresql://user@host:5432/db?sslmode=require`) and does not read `DATABASE_PATH`; the password "
+            + "comes from the URI, `PGPASSWORD` or the password file (`PGPASSFILE`, else `~/.pgpass`)")
     static let postgresPoolSize = Setting(
         "POSTGRES_POOL_SIZE", default: 4, .integer(in: 1...100),
         help: "PostgreSQL connections per event loop, opened as load needs them")
