@@ -67,7 +67,8 @@ public final class PostgresClient: Sendable {
     public func run(_ statement: PostgresStatement, _ parameters: [String?]) async throws(PostgresError)
         -> PostgresResult
     {
-        try await pool().run([.execute(statement, parameters)], deadline: options.queryTimeout).get()[0]
+        try await pool().run([.execute(statement, parameters)], kind: statement.kind, deadline: options.queryTimeout)
+            .get()[0]
     }
 
     /// Nil while this loop's pool reaches the server within `budget`; otherwise why not. Call on an

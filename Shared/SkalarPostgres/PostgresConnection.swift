@@ -7,17 +7,18 @@ import SkalarRuntime
 protocol PostgresConnectionOwner: AnyObject {
     /// Connected and set up: batches may be sent.
     func connectionIsReady(_ connection: PostgresConnection)
-    /// A batch's sync came back; the connection can take another.
-    func connection(_ connection: PostgresConnection, finished batch: PostgresBatch)
+    /// A segment's sync came back and its members were answered, except those it rolled back (`resend`,
+    /// when it held several and one failed); the connection can take another.
+    func connection(_ connection: PostgresConnection, finished segment: PostgresSegment, resend: [PostgresBatch])
     /// The connection is gone (it never connected, or it broke); its batches were answered with `error`.
     func connectionClosed(_ connection: PostgresConnection, error: PostgresError, wasReady: Bool)
 }
 
 /// One libpq connection on one event loop, driven by libpq's non-blocking calls and the loop's own events
-/// on `PQsocket`: `PQconnectStartParams`/`PQconnectPoll` to connect, then pipeline mode, where batches
-/// are sent one after another without waiting (`PQsendQueryPrepared` …, `PQpipelineSync`, `PQflush`)
-/// and their results read back in order (`PQconsumeInput`, `PQisBusy`, `PQgetResult`) whenever the
-/// socket is readable. Nothing here blocks and nothing leaves the loop.
+/// on `PQsocket`: `PQconnectStartParams`/`PQconnectPoll` to connect, then pipeline mode, where segments
+/// of batches are sent one after another without waiting (`PQsendQueryPrepared` …, `PQpipelineSync`,
+/// `PQflush`) and their results read back in order (`PQconsumeInput`, `PQisBusy`, `PQgetResult`)
+/// whenever the socket is readable. Nothing here blocks and nothing leaves the loop.
 ///
 /// Loop-local. Releasing it closes it.
 final class PostgresConnection {
@@ -40,8 +41,8 @@ final class PostgresConnection {
     /// the owner never hears of it from inside its own call.
     private var deferredFailure: LoopTimer?
     private var failure: PostgresError?
-    /// Batches sent whose sync has not come back, oldest first; the first one's results come next.
-    private var inFlight: [PostgresBatch] = []
+    /// Segments sent whose sync has not come back, oldest first; the first one's results come next.
+    private var inFlight: [PostgresSegment] = []
     /// Sends whose whole output the socket has not taken yet wait for it to turn writable.
     private var outputPending = false
     /// Armed while the oldest batch in flight is abandoned: the server cancels a statement past its
@@ -87,13 +88,13 @@ final class PostgresConnection {
         if let connection { PQfinish(connection) }
     }
 
-    /// Batches sent and not answered by the server yet, abandoned ones included: the connection's load.
+    /// Segments sent and not answered by the server yet, abandoned ones included: the connection's load.
     var inFlightCount: Int { inFlight.count }
 
-    /// Sends `batch` behind those in flight. Call only when `ready`.
-    func send(_ batch: PostgresBatch) {
+    /// Sends `batches` as one segment behind those in flight. Call only when `ready`.
+    func send(_ batches: [PostgresBatch]) {
         precondition(state == .ready, "a batch is sent on a ready connection")
-        transmit(batch)
+        transmit(PostgresSegment(batches))
     }
 
     /// Closes the connection; batches in flight are answered with `error`, and the owner hears of it.
@@ -109,12 +110,12 @@ final class PostgresConnection {
         connection = nil
         let answered = inFlight
         inFlight = []
-        for batch in answered { batch.answer(.failure(error)) }
+        for segment in answered { segment.fail(error) }
         owner?.connectionClosed(self, error: error, wasReady: wasReady)
     }
 
     /// A batch in flight here passed its deadline.
-    func abandoned(_ batch: PostgresBatch) {
+    func batchAbandoned() {
         armStallTimerIfNeeded()
     }
 
@@ -146,13 +147,15 @@ final class PostgresConnection {
             return
         }
         transmit(
-            PostgresBatch(setup) { [unowned self] result in
-                if case let .failure(error) = result {
-                    failSoon(error)
-                } else {
-                    becomeReady()
+            PostgresSegment([
+                PostgresBatch(setup) { [unowned self] result in
+                    if case let .failure(error) = result {
+                        failSoon(error)
+                    } else {
+                        becomeReady()
+                    }
                 }
-            })
+            ]))
     }
 
     private func becomeReady() {
@@ -164,14 +167,16 @@ final class PostgresConnection {
 
     // MARK: Sending
 
-    private func transmit(_ batch: PostgresBatch) {
-        inFlight.append(batch)
-        batch.connection = self
+    private func transmit(_ segment: PostgresSegment) {
+        inFlight.append(segment)
+        for batch in segment.members { batch.connection = self }
         guard let connection, failure == nil else { return }
-        for command in batch.commands {
-            guard queue(command, on: connection) else {
-                failSoon(.connectionLost(errorMessage ?? "libpq could not queue the statement"))
-                return
+        for batch in segment.members {
+            for command in batch.commands {
+                guard queue(command, on: connection) else {
+                    failSoon(.connectionLost(errorMessage ?? "libpq could not queue the statement"))
+                    return
+                }
             }
         }
         guard PQpipelineSync(connection) == 1 else {
@@ -258,20 +263,20 @@ final class PostgresConnection {
     }
 
     private func take(_ result: OpaquePointer) {
-        let batch = inFlight[0]
+        let segment = inFlight[0]
         switch PQresultStatus(result) {
         case PGRES_PIPELINE_SYNC:
             inFlight.removeFirst()
-            batch.finish()
+            let resend = segment.finish()
             stallTimer = nil
             armStallTimerIfNeeded()
-            owner?.connection(self, finished: batch)
+            owner?.connection(self, finished: segment, resend: resend)
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
-            batch.append(PostgresResult(copying: result))
+            segment.take(.success(segment.isAbandoned ? nil : PostgresResult(copying: result)))
         case PGRES_PIPELINE_ABORTED:
-            break  // skipped after an earlier command of the batch failed; that failure is its answer
+            segment.take(.success(nil))  // skipped after an earlier command failed; that failure answers
         default:
-            batch.fail(Self.serverError(result))
+            segment.take(.failure(Self.serverError(result)))
         }
     }
 

@@ -2,8 +2,11 @@ import Logging
 import SkalarRuntime
 
 /// One event loop's connections to the server: at most `poolSize`, each carrying up to `pipelineDepth`
-/// batches at once, opened when a batch had to wait for one and then kept. A batch goes to the
-/// connection with the fewest in flight; when all are full it waits in line, within its deadline.
+/// segments at once, opened when a batch had to wait for one and then kept. A batch goes to the
+/// connection with the fewest in flight; when all are full it waits in line, within its deadline. When
+/// room comes, the oldest waiting batch goes out together with the others of its kind that wait (up to
+/// `maximumMerge`), as one segment: under load, one round trip and, for writes, one commit serve many
+/// requests (group commit), and without load nothing waits for company.
 ///
 /// When no connection can be made, the pool is in an outage: batches fail at once with the reason, and
 /// one connection is tried again after a back-off (doubling to `maximumBackoff`, with jitter), until
@@ -14,6 +17,8 @@ final class PostgresPool: PostgresConnectionOwner {
     static let maximumBackoff = Duration.seconds(1)
     /// A batch answered this recently shows the server is there; readiness needs no query of its own.
     static let recentAnswer = Duration.seconds(1)
+    /// The most batches one segment carries.
+    static let maximumMerge = 64
 
     private let loop: EventLoop
     private let client: PostgresClient
@@ -38,9 +43,11 @@ final class PostgresPool: PostgresConnectionOwner {
 
     /// Runs `commands` as one batch within `deadline`, counted from now: the wait for a connection,
     /// the connection's set-up and the server's work all spend it.
-    func run(_ commands: [PostgresCommand], deadline: Duration) async -> Result<[PostgresResult], PostgresError> {
+    func run(
+        _ commands: [PostgresCommand], kind: PostgresStatement.Kind?, deadline: Duration
+    ) async -> Result<[PostgresResult], PostgresError> {
         await withCheckedContinuation { continuation in
-            let batch = PostgresBatch(commands) { continuation.resume(returning: $0) }
+            let batch = PostgresBatch(commands, kind: kind) { continuation.resume(returning: $0) }
             submit(batch, deadline: deadline)
         }
     }
@@ -52,7 +59,7 @@ final class PostgresPool: PostgresConnectionOwner {
         let elsewhere = client.poolsInOutage.load(ordering: .relaxed)
         if elsewhere > 0 { return "database unavailable from \(elsewhere) event loop(s)" }
         if lastAnswer != 0 && .elapsed(since: lastAnswer) < Self.recentAnswer { return nil }
-        switch await run([.query("SELECT 1", [])], deadline: budget) {
+        switch await run([.query("SELECT 1", [])], kind: .read, deadline: budget) {
         case .success: return nil
         case let .failure(error): return error.description
         }
@@ -67,7 +74,7 @@ final class PostgresPool: PostgresConnectionOwner {
         if let connection = roomiest() {
             // Behind another batch on a busy connection: one more connection would have taken it at once.
             let queuedBehind = connection.inFlightCount > 0
-            connection.send(batch)
+            connection.send([batch])
             if queuedBehind { grow(wanted: 1) }
         } else {
             waiting.append(batch)
@@ -78,7 +85,7 @@ final class PostgresPool: PostgresConnectionOwner {
 
     private func expired(_ batch: PostgresBatch) {
         if let connection = batch.connection {
-            connection.abandoned(batch)
+            connection.batchAbandoned()
         } else {
             waiting.removeAll { $0 === batch }
             publish()
@@ -134,10 +141,23 @@ final class PostgresPool: PostgresConnectionOwner {
             connectTimeout: client.options.connectTimeout, stallGrace: client.options.stallGrace)
     }
 
-    /// Sends waiting batches while a connection has room.
+    /// Sends waiting batches while a connection has room: the oldest, with the others of its kind.
     private func drain() {
         while !waiting.isEmpty, let connection = roomiest() {
-            connection.send(waiting.removeFirst())
+            let first = waiting.removeFirst()
+            var segment = [first]
+            if let kind = first.kind, !first.alone {
+                var kept: [PostgresBatch] = []
+                for batch in waiting {
+                    if segment.count < Self.maximumMerge && batch.kind == kind && !batch.alone {
+                        segment.append(batch)
+                    } else {
+                        kept.append(batch)
+                    }
+                }
+                waiting = kept
+            }
+            connection.send(segment)
         }
     }
 
@@ -159,8 +179,13 @@ final class PostgresPool: PostgresConnectionOwner {
         publish()
     }
 
-    func connection(_ connection: PostgresConnection, finished batch: PostgresBatch) {
+    func connection(_ connection: PostgresConnection, finished segment: PostgresSegment, resend: [PostgresBatch]) {
         lastAnswer = MonotonicClock.nanoseconds()
+        for batch in resend {
+            batch.reset()
+            batch.alone = true
+        }
+        waiting.insert(contentsOf: resend, at: 0)
         drain()
         publish()
     }

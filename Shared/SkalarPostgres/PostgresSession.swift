@@ -44,7 +44,9 @@ public final class PostgresSession: PostgresConnectionOwner {
     public func transaction(_ statements: [(String, [String?])]) async throws(PostgresError) -> [PostgresResult] {
         if let closedBecause { throw closedBecause }
         return try await withCheckedContinuation { continuation in
-            connection.send(PostgresBatch(statements.map { .query($0.0, $0.1) }) { continuation.resume(returning: $0) })
+            connection.send([
+                PostgresBatch(statements.map { .query($0.0, $0.1) }) { continuation.resume(returning: $0) }
+            ])
         }.get()
     }
 
@@ -60,7 +62,7 @@ public final class PostgresSession: PostgresConnectionOwner {
         opening = nil
     }
 
-    func connection(_ connection: PostgresConnection, finished batch: PostgresBatch) {}
+    func connection(_ connection: PostgresConnection, finished segment: PostgresSegment, resend: [PostgresBatch]) {}
 
     func connectionClosed(_ connection: PostgresConnection, error: PostgresError, wasReady: Bool) {
         closedBecause = error

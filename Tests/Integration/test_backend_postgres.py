@@ -247,24 +247,49 @@ def test_the_pool_gauges_show_connections_in_use_idle_and_waiting(start_service,
     # A row lock, not a table lock: a connection opened meanwhile can still prepare its statements.
     _, entry = post(service, {"author": "a", "message": "locked"})
     holder = hold_lock(postgres_database, f"SELECT id FROM entries WHERE id = {entry['id']} FOR UPDATE", 1.5)
+
+    def counts():
+        return [metric(service, name) for name in ('db_client_connection_count{state="idle"}',
+                                                   'db_client_connection_count{state="used"}',
+                                                   "db_client_connection_pending_requests")]
+
     with ThreadPoolExecutor(5) as pool:
+        # Two deletes wait for the row, one on each connection (the second made the pool grow) …
         deletes = [pool.submit(service.json, "DELETE", f"/api/v1/entries/{entry['id']}", timeout=15)
-                   for _ in range(5)]
-
-        def counts():
-            return [metric(service, name) for name in ('db_client_connection_count{state="idle"}',
-                                                       'db_client_connection_count{state="used"}',
-                                                       "db_client_connection_pending_requests")]
-
+                   for _ in range(2)]
+        assert wait_until(lambda: counts() == [0, 2, 0], timeout=5), counts()
+        # … so three reads wait for room.
+        reads = [pool.submit(service.json, "GET", "/api/v1/entries", timeout=15) for _ in range(3)]
         assert wait_until(lambda: counts() == [0, 2, 3], timeout=5), counts()
         time.sleep(0.3)
         assert counts() == [0, 2, 3], "the pool stops at its size; the other queries wait"
-        statuses = sorted(future.result()[0].status for future in deletes)
-        assert statuses == [204, 404, 404, 404, 404], "the waiting deletes ran once the lock went"
+        assert sorted(future.result()[0].status for future in deletes) == [204, 404]
+        assert {future.result()[0].status for future in reads} == {200}, "the waiting reads ran once room came"
     holder.wait(10)
     assert metric(service, 'db_client_connection_count{state="idle"}') == 2
     assert metric(service, 'db_client_connection_count{state="used"}') == 0
     assert metric(service, "db_client_connection_pending_requests") == 0
+
+
+def test_writes_that_waited_share_a_commit_and_one_failing_write_fails_alone(start_service, postgres_database):
+    """Writes waiting for a connection go out as one transaction; when one of them fails, the server rolls
+    back all of them, and the others are sent again, each on its own."""
+    service = start_service("backend", DATABASE_URL=postgres_database.url, EVENT_LOOPS=1, POSTGRES_POOL_SIZE=1)
+    postgres_database.query("ALTER TABLE entries ADD CONSTRAINT no_poison CHECK (message <> 'poison')")
+    _, entry = post(service, {"author": "a", "message": "locked"})
+    holder = hold_lock(postgres_database, f"SELECT id FROM entries WHERE id = {entry['id']} FOR UPDATE", 1)
+    messages = [f"waited {index}" for index in range(8)] + ["poison"]
+    with ThreadPoolExecutor(10) as pool:
+        blocked = pool.submit(service.json, "DELETE", f"/api/v1/entries/{entry['id']}", timeout=15)
+        assert wait_until(lambda: metric(service, 'db_client_connection_count{state="used"}') == 1, timeout=5)
+        posts = [pool.submit(post, service, {"author": "a", "message": message}, None, 15) for message in messages]
+        assert wait_until(lambda: metric(service, "db_client_connection_pending_requests") == 9, timeout=5)
+        assert blocked.result()[0].status == 204
+        statuses = [future.result()[0].status for future in posts]
+    holder.wait(10)
+    assert statuses == [201] * 8 + [500]
+    stored = postgres_database.query("SELECT message FROM entries").splitlines()
+    assert sorted(stored) == messages[:8], "every write but the failing one is stored, once"
 
 
 def test_a_server_restart_under_writes_loses_no_acknowledged_entry(start_service, private_postgres):

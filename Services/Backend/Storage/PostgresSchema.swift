@@ -34,7 +34,7 @@ enum PostgresSchema {
     /// $1 author, $2 message, $3 created_at → the new id.
     static let insert = PostgresStatement(
         name: "insert_entry",
-        sql: "INSERT INTO entries (author, message, created_at) VALUES ($1, $2, $3) RETURNING id")
+        sql: "INSERT INTO entries (author, message, created_at) VALUES ($1, $2, $3) RETURNING id", kind: .write)
 
     /// $1 key, $2 author, $3 message, $4 created_at, $5 the oldest created_at still remembered →
     /// the key's entry id, author, message, created_at, and whether this statement created it.
@@ -66,25 +66,27 @@ enum PostgresSchema {
             )
             SELECT claim.entry_id, claim.author, claim.message, claim.created_at, claim.entry_id = candidate.id
             FROM claim, candidate
-            """)
+            """, kind: .write)
 
     /// $1 id → the entry.
     static let selectOne = PostgresStatement(
-        name: "select_entry", sql: "SELECT id, author, message, created_at FROM entries WHERE id = $1")
+        name: "select_entry", sql: "SELECT id, author, message, created_at FROM entries WHERE id = $1", kind: .read)
 
     /// $1 ids below this, $2 at most this many → entries, newest first.
     static let selectPage = PostgresStatement(
         name: "select_page",
-        sql: "SELECT id, author, message, created_at FROM entries WHERE id < $1 ORDER BY id DESC LIMIT $2")
+        sql: "SELECT id, author, message, created_at FROM entries WHERE id < $1 ORDER BY id DESC LIMIT $2",
+        kind: .read)
 
     /// $1 id.
-    static let delete = PostgresStatement(name: "delete_entry", sql: "DELETE FROM entries WHERE id = $1")
+    static let delete = PostgresStatement(
+        name: "delete_entry", sql: "DELETE FROM entries WHERE id = $1", kind: .write)
 
     /// $1 keys created at or before this are forgotten.
     static let purgeKeys = PostgresStatement(
-        name: "purge_keys", sql: "DELETE FROM idempotency_keys WHERE created_at <= $1")
+        name: "purge_keys", sql: "DELETE FROM idempotency_keys WHERE created_at <= $1", kind: .write)
 
-    static let count = PostgresStatement(name: "count_entries", sql: "SELECT count(*) FROM entries")
+    static let count = PostgresStatement(name: "count_entries", sql: "SELECT count(*) FROM entries", kind: .read)
 
     static let statements = [insert, insertWithKey, selectOne, selectPage, delete, purgeKeys, count]
 

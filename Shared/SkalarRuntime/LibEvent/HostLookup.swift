@@ -19,9 +19,11 @@ enum HostLookup {
             completion(.failure(HostLookupError(description: "no DNS resolver (evdns_base_new failed)")))
             return
         }
+        // Any socket type: naming SOCK_STREAM here would tie Glibc's socket-type enum to this module in a
+        // whole-module (release) build, hiding it from the runtime's files that do not import CLibEvent.
+        // The stream and datagram entries of one address are the same address, kept once.
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = EVUTIL_AI_ADDRCONFIG
         let context = Unmanaged.passRetained(LookupCompletion(completion)).toOpaque()
         // A NULL request means the callback already ran (or the look-up could not start and said so).
