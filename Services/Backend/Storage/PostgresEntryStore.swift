@@ -118,18 +118,23 @@ final class PostgresEntryStore: EntryStore {
     // MARK: Plumbing
 
     /// Runs a statement on this loop's pool, timed under `operation`; the database's failures become the
-    /// store's.
+    /// store's, and a failed write is counted in `db_write_errors_total`.
     @discardableResult
     private func query(
         _ operation: StoreMetrics.Operation, _ statement: PostgresStatement, _ parameters: [String?]
     ) async throws -> PostgresResult {
-        guard opened.load(ordering: .acquiring) else { throw StoreError.unavailable }
         do {
-            return try await metrics.timed(operation) { () async throws(PostgresError) in
-                try await client.run(statement, parameters)
+            guard opened.load(ordering: .acquiring) else { throw StoreError.unavailable }
+            do {
+                return try await metrics.timed(operation) { () async throws(PostgresError) in
+                    try await client.run(statement, parameters)
+                }
+            } catch let error as PostgresError {
+                throw Self.storeError(error)
             }
-        } catch let error as PostgresError {
-            throw Self.storeError(error)
+        } catch {
+            if statement.kind == .write { metrics.countWriteError(error) }
+            throw error
         }
     }
 

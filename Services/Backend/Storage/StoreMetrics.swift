@@ -13,7 +13,7 @@ struct StoreMetrics: Sendable {
     }
 
     /// The reasons a write fails with, besides a bug's `other`.
-    static let writeErrorReasons = ["busy", "storage_full", "unavailable", "file_lost", "other"]
+    static let writeErrorReasons = ["busy", "storage_full", "unavailable", "file_lost", "timeout", "other"]
 
     private let histograms: [Operation: ValueHistogram]
     private let writeErrors: [String: Prometheus.Counter]
@@ -33,7 +33,8 @@ struct StoreMetrics: Sendable {
                 descriptor: ServiceMetrics.descriptor(
                     "db_write_errors_total",
                     help: "Writes that failed: storage_full while the file system has no room, file_lost after "
-                        + "the database file was deleted or replaced, unavailable before it opened."),
+                        + "the database file was deleted or replaced, unavailable before it opened or while "
+                        + "PostgreSQL cannot be reached, timeout past PostgreSQL's query deadline."),
                 labels: [("reason", reason)])
         }
         self.writeErrors = writeErrors
