@@ -13,10 +13,13 @@ let buildInfoDefines: [CSetting] = [
 
 // Skalar: two HTTP services on libevent's evhttp.
 //
-//   Shared/CLibEvent, CSQLite, CZlib   system libraries, reached only through the modules that wrap them
+//   Shared/CLibEvent, CLibPQ, CSQLite, CZlib  system libraries, reached only through the modules that
+//                                      wrap them
 //   Shared/SkalarRuntime               event loops, HTTP server and client, router, config, logs, metrics,
 //                                      health, faults and graceful shutdown; knows nothing of either service
 //   Shared/SkalarSQLite                a thin libsqlite3 wrapper: connections, cached statements, migrations
+//   Shared/SkalarPostgres              libpq on the event loops: non-blocking pipelined connections, a pool
+//                                      per loop, prepared statements, migrations under an advisory lock
 //   Shared/SkalarTesting               for tests only: a service's request pipeline run in-process, no socket;
 //                                      loopback peers for the client (a refusing port, a scripted server)
 //   Services/Frontend, Services/Backend  thin executables: routes, domain and storage
@@ -43,6 +46,12 @@ let package = Package(
             path: "Shared/CLibEvent",
             pkgConfig: "libevent",
             providers: [.apt(["libevent-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Shared/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
         ),
         .systemLibrary(
             name: "CSQLite",
@@ -80,6 +89,11 @@ let package = Package(
             path: "Shared/SkalarSQLite"
         ),
         .target(
+            name: "SkalarPostgres",
+            dependencies: ["CLibPQ", "SkalarRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/SkalarPostgres"
+        ),
+        .target(
             name: "SkalarTesting",
             dependencies: [
                 "SkalarRuntime",
@@ -95,7 +109,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "Backend",
-            dependencies: ["SkalarRuntime", "SkalarSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SkalarPostgres", "SkalarRuntime", "SkalarSQLite", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Services/Backend"
         ),
         .executableTarget(

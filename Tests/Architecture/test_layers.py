@@ -41,12 +41,13 @@ FLOORS = [
     ["Lifecycle"],
 ]
 
-# Which folders may import which C modules: the wall of the runtime, the SQLite wrapper, and the build
-# facts the configuration reads. Every module under Shared/C* needs an entry; any other `C…` module fails
-# unless it is a Swift module listed in SWIFT_MODULES_NAMED_C.
+# Which folders may import which C modules: the wall of the runtime, the SQLite and libpq wrappers, and the
+# build facts the configuration reads. Every module under Shared/C* needs an entry; any other `C…` module
+# fails unless it is a Swift module listed in SWIFT_MODULES_NAMED_C.
 C_MODULES = {
     "CLibEvent": ["Shared/SkalarRuntime/LibEvent"],
     "CSQLite": ["Shared/SkalarSQLite"],
+    "CLibPQ": ["Shared/SkalarPostgres"],
     "CZlib": ["Shared/SkalarRuntime/Support"],
     "CBuildInfo": ["Shared/SkalarRuntime/Configuration"],
 }

@@ -44,7 +44,9 @@ BASE_IMAGE = os.environ.get("SKALAR_IMAGE_BASE", "docker.io/library/debian:bookw
 USER = "65532:65532"
 DRAIN_SECONDS = 5  # the services' defaults (CONTRACT.md); the images do not change them
 SHUTDOWN_TIMEOUT_SECONDS = 10
-ADDED_BYTES_GOAL = 25_000_000  # what an image may add to its base
+# What an image may add to its base. The backend's is larger by libpq and the TLS, Kerberos and LDAP
+# libraries it links (about 9.6 MB, docker/README.md), which PostgreSQL with `sslmode` needs.
+ADDED_BYTES_GOAL = {"frontend": 25_000_000, "backend": 35_000_000, "loadgen": 25_000_000}
 
 
 def podman(*args, check=True, timeout=180):
@@ -331,7 +333,7 @@ def test_image_sizes_stay_within_the_goal():
     for service, image in IMAGES.items():
         size = inspect_image(image)["Size"]
         report.append(f"{image}: {size / 1e6:.1f} MB (+{(size - base) / 1e6:.1f} MB)")
-        if size - base >= ADDED_BYTES_GOAL:
+        if size - base >= ADDED_BYTES_GOAL[service]:
             over.append(image)
     print("\n".join(report))
     assert not over, "\n".join(report)

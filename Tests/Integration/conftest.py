@@ -107,3 +107,39 @@ def start_service(tmp_path):
     for service in started:
         service.stop()
 
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh database on the configured PostgreSQL server (see postgres.py), dropped afterwards."""
+    import postgres
+
+    if not postgres.ADMIN_URL:
+        pytest.skip(postgres.SKIP_REASON)
+    database = postgres.Database(postgres.ADMIN_URL)
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def private_postgres():
+    """Starts PostgreSQL servers of the test's own (`private_postgres(port=None)`), stopped afterwards."""
+    import shutil
+    import tempfile
+
+    import postgres
+
+    if not postgres.ADMIN_URL:
+        pytest.skip(postgres.SKIP_REASON)
+    servers = []
+
+    def start(port=None):
+        # Not under pytest's tmp_path: the server runs as another user, who cannot enter root's 0700 folder.
+        server = postgres.PrivateServer(Path(tempfile.mkdtemp(prefix="skalar-pg-")), port)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+        shutil.rmtree(server.directory, ignore_errors=True)

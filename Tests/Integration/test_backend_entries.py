@@ -1,4 +1,5 @@
-"""The backend's guestbook API on a real SQLite file."""
+"""The backend's guestbook API, on a real SQLite file and on a real PostgreSQL database: each test runs
+on both stores, which must answer alike."""
 
 import json
 import threading
@@ -8,9 +9,22 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    return request.param
+
+
 @pytest.fixture
-def backend(start_service, tmp_path):
-    return start_service("backend", DATABASE_PATH=str(tmp_path / "guestbook.sqlite"))
+def database(engine, request, tmp_path):
+    """The backend's settings for a fresh, empty database of `engine`."""
+    if engine == "sqlite":
+        return {"DATABASE_PATH": str(tmp_path / "guestbook.sqlite")}
+    return {"DATABASE_URL": request.getfixturevalue("postgres_database").url}
+
+
+@pytest.fixture
+def backend(start_service, database):
+    return start_service("backend", **database)
 
 
 def post(service, body, headers=None, raw=None):
@@ -180,8 +194,8 @@ def test_parallel_writers_and_readers_never_see_5xx(backend):
     assert 'db_query_duration_seconds_count{operation="commit"}' in metrics
 
 
-def test_seed_entries_fill_an_empty_database(start_service, tmp_path):
-    service = start_service("backend", DATABASE_PATH=str(tmp_path / "seeded.sqlite"), SEED_ENTRIES=250)
+def test_seed_entries_fill_an_empty_database(start_service, database):
+    service = start_service("backend", SEED_ENTRIES=250, **database)
     wait_ready(service)
     response, page = service.json("GET", "/api/v1/entries?limit=100")
     assert len(page["items"]) == 100 and page["next"] is not None

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Starts a server, times process start to its first 200 on /healthz, then stays its parent.
 
-Usage: start_probe.py SERVER_CPU PROBE_CPU PORT CMD...
+Usage: start_probe.py SERVER_CPUS PROBE_CPU PORT CMD...   (SERVER_CPUS: one CPU, or a list like 0,1)
 Prints "PID MILLISECONDS" once the first 200 arrives. The clock starts after Python itself is up,
 just before the spawn. Staying the parent lets SIGTERM here stop the server and reap it, so no
 orphan or zombie outlives the benchmark.
@@ -28,7 +28,8 @@ def healthz_ok(port):
 
 
 def main():
-    server_cpu, probe_cpu, port = (int(a) for a in sys.argv[1:4])
+    server_cpus = {int(cpu) for cpu in sys.argv[1].split(",")}
+    probe_cpu, port = (int(a) for a in sys.argv[2:4])
     cmd = sys.argv[4:]
     # Poll from the load generator's core, idle at this point, so polling does not slow the start.
     os.sched_setaffinity(0, {probe_cpu})
@@ -39,7 +40,7 @@ def main():
     start = time.monotonic_ns()
     # The child inherits this affinity; pinning here rather than in preexec_fn keeps Popen on its
     # vfork path, about 1 ms quicker, so less of the probe's own cost lands in the measurement.
-    os.sched_setaffinity(0, {server_cpu})
+    os.sched_setaffinity(0, server_cpus)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     os.sched_setaffinity(0, {probe_cpu})
     try:

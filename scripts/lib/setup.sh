@@ -20,7 +20,7 @@ ensure_apt_packages() {
 
 # The C libraries the services link against.
 ensure_build_dependencies() {
-    ensure_apt_packages libevent-dev libsqlite3-dev zlib1g-dev pkg-config
+    ensure_apt_packages libevent-dev libpq-dev libsqlite3-dev zlib1g-dev pkg-config
 }
 
 # A virtual environment with the Python test tools, in .venv-test.

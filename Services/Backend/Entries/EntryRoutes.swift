@@ -93,8 +93,9 @@ struct EntryRoutes {
         }
     }
 
-    /// 503 for what nothing was stored by and a retry may get past (the mesh retries 503s); 507 for a full
-    /// disk, which a retry right away would only hit again.
+    /// 503 for what a retry may get past (the mesh retries 503s): nothing was stored, or, for a PostgreSQL
+    /// write cut off by a lost connection or its deadline, perhaps it was, which a retry with the same
+    /// `Idempotency-Key` answers alike; 507 for a full disk, which a retry right away would only hit again.
     static func httpError(_ error: StoreError) -> HTTPError {
         var retryLater = HTTPFields()
         retryLater[.retryAfter] = "1"
@@ -105,7 +106,7 @@ struct EntryRoutes {
         case .unavailable:
             return HTTPError(
                 .serviceUnavailable, code: "database_unavailable",
-                message: "the database is not open yet; retry", headers: retryLater)
+                message: "the database is not open yet or cannot be reached; retry", headers: retryLater)
         case .storageFull:
             return HTTPError(
                 .insufficientStorage, code: "storage_full",
@@ -115,6 +116,10 @@ struct EntryRoutes {
                 .serviceUnavailable, code: "database_file_lost",
                 message: "the database file was deleted or replaced while open; nothing is stored until the "
                     + "backend restarts")
+        case .timeout:
+            return HTTPError(
+                .serviceUnavailable, code: "database_timeout", message: "the database did not answer in time; retry",
+                headers: retryLater)
         }
     }
 }

@@ -11,6 +11,12 @@ protocol EntryStore: Sendable {
     func delete(id: Int64) async throws -> Bool
     /// Nil when the store can serve, or why not; must answer within a small budget.
     func readinessProblem() async -> String?
+
+    /// Start-up: connects, migrates the schema and fills an empty store with `seedEntries` generated
+    /// entries. Throws while the database cannot be used yet; start-up tries again.
+    func open(seedEntries: Int) async throws
+    /// Forgets idempotency keys past their lifetime; start-up runs it every few minutes.
+    func purgeExpiredKeys() async throws
 }
 
 /// A store failure that is not a bug: the routes answer each with its own status and error code.
@@ -19,11 +25,15 @@ enum StoreError: Error, Equatable {
     case busy
     /// The file system has no room for the write. Nothing was stored; writes work again once space frees.
     case storageFull
-    /// The database is not open (yet): start-up is still retrying it. Nothing was stored.
+    /// The database cannot be used yet: not open (start-up is still retrying it), or its server cannot be
+    /// reached. Nothing was stored, or, when a PostgreSQL connection broke during a write, perhaps it
+    /// was: a retry with the same `Idempotency-Key` is safe.
     case unavailable
     /// The database file, or its write-ahead log, was deleted or replaced while open, so what the store
     /// writes would not be in the file at the path. Lasts until the backend restarts.
     case fileLost
+    /// PostgreSQL did not answer within the query deadline; a write may still be committed.
+    case timeout
 
     /// The `reason` label of `db_write_errors_total`.
     var reason: String {
@@ -32,6 +42,7 @@ enum StoreError: Error, Equatable {
         case .storageFull: "storage_full"
         case .unavailable: "unavailable"
         case .fileLost: "file_lost"
+        case .timeout: "timeout"
         }
     }
 }

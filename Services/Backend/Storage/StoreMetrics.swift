@@ -13,7 +13,7 @@ struct StoreMetrics: Sendable {
     }
 
     /// The reasons a write fails with, besides a bug's `other`.
-    static let writeErrorReasons = ["busy", "storage_full", "unavailable", "file_lost", "other"]
+    static let writeErrorReasons = ["busy", "storage_full", "unavailable", "file_lost", "timeout", "other"]
 
     private let histograms: [Operation: ValueHistogram]
     private let writeErrors: [String: Prometheus.Counter]
@@ -33,7 +33,8 @@ struct StoreMetrics: Sendable {
                 descriptor: ServiceMetrics.descriptor(
                     "db_write_errors_total",
                     help: "Writes that failed: storage_full while the file system has no room, file_lost after "
-                        + "the database file was deleted or replaced, unavailable before it opened."),
+                        + "the database file was deleted or replaced, unavailable before it opened or while "
+                        + "PostgreSQL cannot be reached, timeout past PostgreSQL's query deadline."),
                 labels: [("reason", reason)])
         }
         self.writeErrors = writeErrors
@@ -56,5 +57,12 @@ struct StoreMetrics: Sendable {
         let start = MonotonicClock.nanoseconds()
         defer { duration(of: operation, seconds: MonotonicClock.secondsSince(start)) }
         return try body()
+    }
+
+    /// Runs `body` and records its duration under `operation`, whether it succeeds or fails.
+    func timed<Result>(_ operation: Operation, _ body: () async throws -> Result) async rethrows -> Result {
+        let start = MonotonicClock.nanoseconds()
+        defer { duration(of: operation, seconds: MonotonicClock.secondsSince(start)) }
+        return try await body()
     }
 }
