@@ -65,11 +65,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{/*
-An image reference: repository:tag, or repository@digest when a digest is set.
-Call with (dict "repository" "..." "tag" "..." "digest" "...").
+An image reference: repository:tag, or repository@digest when a digest is set (repository:tag@digest with
+"withTag" true: the runtime pulls by the digest, the tag stays readable). Call with
+(dict "repository" "..." "tag" "..." "digest" "..." ["withTag" true]).
 */}}
 {{- define "my-app.image" -}}
-{{- if .digest -}}
+{{- if and .digest .withTag -}}
+{{- printf "%s:%s@%s" .repository (toString .tag) .digest -}}
+{{- else if .digest -}}
 {{- printf "%s@%s" .repository .digest -}}
 {{- else -}}
 {{- printf "%s:%s" .repository (toString .tag) -}}
