@@ -27,9 +27,8 @@ termination timeline (the pod, its checks, the notes) reads it from here.
 {{- toYaml $be -}}
 {{- end -}}
 
-{{/* Names of the servers the chart runs: the CloudNativePG Cluster and the bundled StatefulSet. */}}
+{{/* The CloudNativePG Cluster's name, from which the operator names its Services and Secrets. */}}
 {{- define "my-app.cnpg.name" -}}postgresql-cluster{{- end -}}
-{{- define "my-app.bundled.name" -}}postgresql{{- end -}}
 
 {{/* Selector of the bundled PostgreSQL pod. */}}
 {{- define "my-app.bundled.selectorLabels" -}}
