@@ -6,7 +6,8 @@ classic sidecar's drain (my-app.appPodAnnotations), and the topology spread of t
 */}}
 {{- define "my-app.backend.podTemplate" -}}
 {{- $ := . -}}
-{{- $be := include "my-app.backend.values" . | fromYaml -}}
+{{- $be := deepCopy .Values.backend -}}
+{{- $_ := set $be "preStopSleepSeconds" (include "my-app.backend.preStopSleepSeconds" . | int) -}}
 {{- $postgresql := include "my-app.backend.onPostgresql" . -}}
 {{- include "my-app.checkTermination" (dict "name" "backend" "v" $be) -}}
 metadata:
@@ -63,7 +64,7 @@ spec:
         {{- end }}
         {{- if gt (int $be.seedEntries) 0 }}
         - name: SEED_ENTRIES
-          value: {{ $be.seedEntries | quote }}
+          value: {{ int $be.seedEntries | quote }}
         {{- end }}
         {{- with $be.extraEnv }}
         {{- toYaml . | nindent 8 }}

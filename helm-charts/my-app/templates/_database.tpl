@@ -15,16 +15,18 @@ postgresql exactly one server is enabled, and with sqlite none.
 {{- end -}}
 
 {{/*
-The backend's values with preStopSleepSeconds resolved (null: 0 on SQLite, where no other pod takes the
-traffic; 5 on PostgreSQL, the endpoint lag, as the frontend's), as YAML: every template that reads the
-termination timeline (the pod, its checks, the notes) reads it from here.
+The backend's preStopSleepSeconds: the value, or for null 0 on SQLite (no other pod takes the traffic)
+and 5 on PostgreSQL (the endpoint lag, as the frontend's). The templates that read the termination
+timeline (the pod, its checks, the notes) set it into a deepCopy of .Values.backend, which keeps the
+values' types (a toYaml/fromYaml round trip would turn 1000000 into 1e+06).
 */}}
-{{- define "my-app.backend.values" -}}
-{{- $be := deepCopy .Values.backend -}}
-{{- if eq $be.preStopSleepSeconds nil -}}
-{{- $_ := set $be "preStopSleepSeconds" (ternary 5 0 (eq $be.database.engine "postgresql")) -}}
+{{- define "my-app.backend.preStopSleepSeconds" -}}
+{{- $sleep := .Values.backend.preStopSleepSeconds -}}
+{{- if eq $sleep nil -}}
+{{- ternary 5 0 (eq .Values.backend.database.engine "postgresql") -}}
+{{- else -}}
+{{- int $sleep -}}
 {{- end -}}
-{{- toYaml $be -}}
 {{- end -}}
 
 {{/* The CloudNativePG Cluster's name, from which the operator names its Services and Secrets. */}}
@@ -61,29 +63,29 @@ primary, the Secret <cluster>-app holds the owner's password under `password`, <
 {{- if $ext.enabled -}}
 host: {{ $ext.host | quote }}
 port: {{ $ext.port }}
-database: {{ $ext.database }}
-user: {{ $ext.user }}
-sslmode: {{ $ext.sslmode }}
-secret: {{ $ext.existingSecret }}
-key: {{ $ext.existingSecretPasswordKey }}
+database: {{ $ext.database | quote }}
+user: {{ $ext.user | quote }}
+sslmode: {{ $ext.sslmode | quote }}
+secret: {{ $ext.existingSecret | quote }}
+key: {{ $ext.existingSecretPasswordKey | quote }}
 {{- else if $cnpg.enabled -}}
 host: {{ include "my-app.cnpg.name" . }}-rw
 port: 5432
-database: {{ $cnpg.database }}
-user: {{ $cnpg.owner }}
-sslmode: {{ $cnpg.sslmode }}
+database: {{ $cnpg.database | quote }}
+user: {{ $cnpg.owner | quote }}
+sslmode: {{ $cnpg.sslmode | quote }}
 secret: {{ include "my-app.cnpg.name" . }}-app
 key: password
 caSecret: {{ include "my-app.cnpg.name" . }}-ca
 {{- else if $bundled.enabled -}}
 host: postgresql-service
 port: 5432
-database: {{ $bundled.database }}
-user: {{ $bundled.user }}
+database: {{ $bundled.database | quote }}
+user: {{ $bundled.user | quote }}
 {{- /* Inside the cluster only; with a sidecar on both ends, Istio's mTLS encrypts the hop. */}}
 sslmode: disable
-secret: {{ include "my-app.bundled.secretName" . }}
-key: {{ include "my-app.bundled.secretKey" . }}
+secret: {{ include "my-app.bundled.secretName" . | quote }}
+key: {{ include "my-app.bundled.secretKey" . | quote }}
 {{- end -}}
 {{- end -}}
 
