@@ -392,3 +392,11 @@ def test_no_postgresql_rendering_has_an_unrestricted_container(values_file):
 def test_a_prestop_sleep_that_sigkill_could_cut_is_refused_on_postgresql_too():
     with pytest.raises(chartlib.RenderError, match="backend.terminationGracePeriodSeconds"):
         manifests(sets=BUNDLED + ("backend.preStopSleepSeconds=8",))
+
+
+@pytest.mark.parametrize("engine", [(), BUNDLED])
+def test_a_large_seed_count_from_a_values_file_stays_an_integer(engine):
+    """A values file's numbers reach the templates as floats; SEED_ENTRIES=1e+06 would stop the backend."""
+    m = manifests(sets=engine, extra=("--set-json", "backend.seedEntries=1000000"))
+    workload = backend(m) if engine else m.get("StatefulSet", "backend-app")
+    assert env_of(pod_spec(workload)["containers"][0])["SEED_ENTRIES"] == "1000000"
