@@ -71,6 +71,15 @@ FILES = (
         ("templates/backend-authorizationpolicy.yaml",),
         set_jsons=("istio.authorizationPolicy.metricsNamespaces=[]",)),
     ConfigFile(
+        "postgresql-authorization-policy.yaml",
+        "AuthorizationPolicy of the bundled PostgreSQL (backend.database.engine=postgresql with\n"
+        "postgresql.bundled.enabled): only the backend's ServiceAccount (principal\n"
+        "cluster.local/ns/default/sa/backend) may connect to it, on port 5432. Apply it only with that\n"
+        "server installed; a CloudNativePG Cluster's instances have no sidecar to enforce it.",
+        ("templates/postgresql-authorizationpolicy.yaml",),
+        sets=("backend.database.engine=postgresql", "postgresql.bundled.enabled=true",
+              "postgresql.bundled.existingSecret=skalar-postgresql")),
+    ConfigFile(
         "gateway.yaml",
         "The ingress Gateway my-app-gateway: HTTP on port 80 of Istio's ingress gateway for the host\n"
         "my-app.example.com.",

@@ -1,5 +1,6 @@
 """Assertions on the rendered objects: the contract's names, selectors against pod labels, the Istio
-split, the termination arithmetic, the HPA, the backend's single writer, and the security context."""
+split, the termination arithmetic, the HPAs, the backend's single writer on SQLite, and the security
+context. The backend on PostgreSQL and its servers: test_postgresql.py."""
 
 import math
 import re
@@ -15,8 +16,17 @@ ALL = [None, *VALUE_FILES]
 
 
 def pod_templates(m):
-    """(owner, pod labels) of every workload that runs the services (Deployments and StatefulSets)."""
+    """(owner, pod labels) of every Deployment and StatefulSet: the services' and the bundled PostgreSQL's."""
     return [(w, pod_metadata(w)["labels"]) for w in m.docs if w["kind"] in ("Deployment", "StatefulSet")]
+
+
+def service_templates(m):
+    """(owner, pod labels) of the workloads that run Skalar's own services (frontend, backend)."""
+    return [(w, labels) for w, labels in pod_templates(m) if labels["app"] in ("frontend", "backend")]
+
+
+def on_postgresql(values_file):
+    return values_file is not None and values_file.startswith("postgresql-")
 
 
 # --- contract names ------------------------------------------------------------------------------
@@ -83,7 +93,8 @@ def test_environment_of_the_services(default):
 def test_no_service_exposes_the_admin_port():
     for values_file in ALL:
         for service in manifests(values_file).of_kind("Service"):
-            assert all(p["targetPort"] in ("http", 8080) for p in service["spec"]["ports"])
+            expected = "postgresql" if service["metadata"]["name"].startswith("postgresql-") else "http"
+            assert all(p["targetPort"] == expected for p in service["spec"]["ports"]), service["metadata"]["name"]
 
 
 # --- selectors -----------------------------------------------------------------------------------
@@ -117,8 +128,12 @@ def test_every_selector_selects_pods(values_file):
         for obj in m.of_kind(kind):
             assert selected(obj["spec"]["selector"]["matchLabels"])
     for policy in m.of_kind("NetworkPolicy"):
-        if policy["metadata"]["name"] != "clients-networkpolicy":
-            assert selected(policy["spec"]["podSelector"]["matchLabels"])
+        selector = policy["spec"]["podSelector"]["matchLabels"]
+        if "cnpg.io/cluster" in selector:
+            # The CloudNativePG operator creates these pods and labels them with their Cluster's name.
+            m.get("Cluster", selector["cnpg.io/cluster"])
+        elif policy["metadata"]["name"] != "clients-networkpolicy":
+            assert selected(selector)
     for obj in m.of_kind("AuthorizationPolicy") + m.of_kind("PeerAuthentication"):
         assert selected(obj["spec"]["selector"]["matchLabels"])
 
@@ -368,7 +383,7 @@ def termination(workload):
 @pytest.mark.parametrize("values_file", ALL)
 def test_prestop_drain_and_shutdown_fit_in_the_grace_period(values_file):
     m = manifests(values_file)
-    for workload, _ in pod_templates(m):
+    for workload, _ in service_templates(m):
         sleep, drain, shutdown, grace = termination(workload)
         assert sleep + drain + shutdown < grace, workload["metadata"]["name"]
         annotations = pod_metadata(workload).get("annotations") or {}
@@ -421,7 +436,7 @@ def test_frontend_rolls_out_without_losing_capacity(values_file):
 
 @pytest.mark.parametrize("values_file", ALL)
 def test_probes(values_file):
-    for workload, _ in pod_templates(manifests(values_file)):
+    for workload, _ in service_templates(manifests(values_file)):
         [container] = pod_spec(workload)["containers"]
         port_names = {p["name"]: p["containerPort"] for p in container["ports"]}
         assert port_names == {"http": 8080}
@@ -436,12 +451,13 @@ def test_probes(values_file):
 # --- HPA, PDB, topology ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("values_file", ALL)
-def test_hpa_targets_the_frontend_deployment(values_file):
+def test_hpas_target_the_services_deployments(values_file):
     m = manifests(values_file)
     for hpa in m.of_kind("HorizontalPodAutoscaler"):
         assert hpa["apiVersion"] == "autoscaling/v2"
         target = hpa["spec"]["scaleTargetRef"]
-        assert target == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "frontend-app-deployment"}
+        service = {"frontend-app-hpa": "frontend", "backend-app-hpa": "backend"}[hpa["metadata"]["name"]]
+        assert target == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{service}-app-deployment"}
         deployment = m.get("Deployment", target["name"])
         assert "replicas" not in deployment["spec"]  # the HPA owns the count; upgrades never reset it
         names = {c["name"] for c in pod_spec(deployment)["containers"]}
@@ -473,11 +489,11 @@ def test_memory_metric_is_optional():
     assert hpa["spec"]["metrics"][0]["type"] == "Resource"
 
 
-@pytest.mark.parametrize("values_file", ALL)
-def test_no_backend_hpa(values_file):
+@pytest.mark.parametrize("values_file", [f for f in ALL if not on_postgresql(f)])
+def test_no_backend_hpa_on_sqlite(values_file):
     m = manifests(values_file)
     for hpa in m.of_kind("HorizontalPodAutoscaler"):
-        assert hpa["spec"]["scaleTargetRef"]["name"] != "backend-app"
+        assert hpa["spec"]["scaleTargetRef"]["name"] == "frontend-app-deployment"
     backend = m.get("StatefulSet", "backend-app")
     assert backend["spec"]["replicas"] == 1
     assert not [w for w in m.docs if w["kind"] in ("Deployment", "StatefulSet")
@@ -579,7 +595,9 @@ def test_every_container_has_the_restricted_security_context(values_file):
         assert spec["automountServiceAccountToken"] is False
         assert not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC")
         for container in containers(workload):
-            assert container["securityContext"] == RESTRICTED, f"{workload['metadata']['name']}/{container['name']}"
+            # The official postgres image runs as its own user, uid 999; everything else as 65532.
+            ids = {"runAsUser": 999, "runAsGroup": 999} if container["name"] == "postgresql" else {}
+            assert container["securityContext"] == {**RESTRICTED, **ids}, f"{workload['metadata']['name']}/{container['name']}"
             resources = container["resources"]
             assert set(resources["requests"]) == {"cpu", "memory"}, container["name"]
             assert set(resources["limits"]) == {"cpu", "memory"}, container["name"]

@@ -42,6 +42,11 @@ def test_contract_values_exist():
         "frontend.autoscaling.targetCPUUtilizationPercentage", "frontend.cpuWorkMs", "backend.image.repository",
         "backend.image.tag", "backend.persistence.size", "backend.persistence.storageClass", "istio.enabled",
         "gatewayAPI.enabled", "networkPolicy.enabled", "serviceMonitor.enabled", "loadgen.enabled",
+        # issue 13
+        "backend.database.engine", "backend.autoscaling.enabled", "backend.autoscaling.minReplicas",
+        "backend.autoscaling.maxReplicas", "backend.autoscaling.targetCPUUtilizationPercentage",
+        "externalDatabase.enabled", "externalDatabase.host", "externalDatabase.port", "externalDatabase.database",
+        "externalDatabase.user", "externalDatabase.sslmode", "externalDatabase.existingSecret",
     ]
     assert [k for k in contract if k not in keys] == []
 
@@ -89,10 +94,29 @@ def test_notes_follow_the_options():
     assert "emptyDir" in monitored
 
 
+def test_notes_follow_the_engine():
+    bundled = notes("backend.database.engine=postgresql", "postgresql.bundled.enabled=true",
+                    "postgresql.bundled.password=pw")
+    assert "kubectl rollout status deployment/backend-app-deployment" in bundled
+    assert "kubectl rollout status statefulset/postgresql" in bundled
+    assert "statefulset/backend-app" not in bundled and "never runs two pods" not in bundled
+    assert "2 to 6 pods by its HPA (kubectl get hpa backend-app-hpa" in bundled
+    assert "Database: postgresql-service:5432, database skalar, user skalar, sslmode disable" in bundled
+    assert "for demos: no replica, no failover" in bundled
+    cnpg = notes("backend.database.engine=postgresql", "postgresql.cnpg.enabled=true",
+                 "backend.autoscaling.enabled=false", "backend.replicaCount=3")
+    assert "3 pod(s)" in cnpg and "backend-app-hpa" not in cnpg
+    assert "kubectl get clusters.postgresql.cnpg.io postgresql-cluster" in cnpg
+    assert "password from Secret postgresql-cluster-app" in cnpg
+
+
 def test_notes_commands_name_rendered_objects():
     """Every `kind/name` and `svc/name` in the notes is an object the chart renders."""
     text = notes("frontend.canary.enabled=true", "loadgen.enabled=true", "grafanaDashboard.enabled=true")
     m = chartlib.manifests("canary-10.yaml", sets=("grafanaDashboard.enabled=true",))
+    postgresql = ("backend.database.engine=postgresql", "postgresql.bundled.enabled=true", "postgresql.bundled.password=pw")
+    text += notes(*postgresql)
+    m.docs += chartlib.manifests(sets=postgresql).docs
     kinds = {"deployment": "Deployment", "statefulset": "StatefulSet", "svc": "Service", "job": "Job",
              "deploy": "Deployment", "hpa": "HorizontalPodAutoscaler", "configmap": "ConfigMap"}
     found = re.findall(r"\b(deployment|statefulset|svc|job|deploy)/([a-z0-9-]+)", text)

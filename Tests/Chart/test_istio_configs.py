@@ -35,7 +35,9 @@ FILES = [config.name for config in generator().FILES]
 # for the frontend -> backend hop (the same backend-virtualservice).
 FRONTEND_ROUTING = ["virtualservice-stable.yaml", "canary-release.yaml", "canary-by-header.yaml"]
 BACKEND_ROUTING = ["retries-timeouts.yaml", "fault-injection.yaml"]
-BASE = [name for name in FILES if name not in FRONTEND_ROUTING + BACKEND_ROUTING]
+# Only for a release with the bundled PostgreSQL (backend.database.engine=postgresql).
+POSTGRESQL = ["postgresql-authorization-policy.yaml"]
+BASE = [name for name in FILES if name not in FRONTEND_ROUTING + BACKEND_ROUTING + POSTGRESQL]
 
 
 def script(*args, cwd=ROOT):
@@ -293,12 +295,32 @@ def test_each_applied_set_is_consistent_with_the_chart(routing, backend):
     assert analyze(docs, chart_in_default_namespace()) == []
 
 
+def test_the_postgresql_policy_fits_a_release_with_the_bundled_server():
+    chart = chart_in_default_namespace("backend.database.engine=postgresql", "postgresql.bundled.enabled=true",
+                                       "postgresql.bundled.password=pw")
+    assert analyze(applied(*BASE, "virtualservice-stable.yaml", "retries-timeouts.yaml", *POSTGRESQL), chart) == []
+    # Against a release on SQLite it selects no pods: the analysis says so.
+    problems = analyze(applied(*POSTGRESQL), chart_in_default_namespace())
+    assert any("postgresql-authorizationpolicy" in p and "selects no pods" in p for p in problems), problems
+
+
+def test_only_the_backend_may_connect_to_the_bundled_postgresql():
+    [policy] = load("postgresql-authorization-policy.yaml")
+    assert policy["spec"]["rules"] == [{"from": [{"source": {"principals": ["cluster.local/ns/default/sa/backend"]}}],
+                                        "to": [{"operation": {"ports": ["5432"]}}]}]
+
+
 def test_the_analysis_covers_every_kind():
     kinds = {d["kind"] for d in applied(*FILES)}
     assert kinds == {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication", "AuthorizationPolicy"}
 
 
-@pytest.mark.parametrize("values_file", [f for f in VALUE_FILES if f != "istio-off.yaml"])
+def renders_istio(values_file):
+    values = yaml.safe_load((chartlib.VALUES_DIR / values_file).read_text()) or {}
+    return values.get("istio", {}).get("enabled", True)
+
+
+@pytest.mark.parametrize("values_file", [f for f in VALUE_FILES if renders_istio(f)])
 def test_the_charts_own_istio_objects_are_consistent(values_file):
     docs = render(values_file, sets=("frontend.canary.enabled=true",))
     istio = [d for d in docs if d["apiVersion"].split("/")[0].endswith("istio.io")]

@@ -41,6 +41,7 @@ KINDS = {
     "PeerAuthentication": ("pa", "peerauthentication", "peerauthentications"),
     "AuthorizationPolicy": ("authorizationpolicy", "authorizationpolicies"),
     "HTTPRoute": ("httproute", "httproutes"),
+    "Cluster": ("clusters.postgresql.cnpg.io", "cluster.postgresql.cnpg.io"),
 }
 KIND_OF = {alias: kind for kind, aliases in KINDS.items() for alias in aliases}
 # Kinds whose objects are not the chart's (a command may name them without a check).
@@ -162,7 +163,10 @@ class Chart:
 
     def __init__(self):
         variants = [(), ("frontend.canary.enabled=true", "loadgen.enabled=true", "grafanaDashboard.enabled=true"),
-                    ("gatewayAPI.enabled=true", "frontend.canary.enabled=true")]
+                    ("gatewayAPI.enabled=true", "frontend.canary.enabled=true"),
+                    ("backend.database.engine=postgresql", "postgresql.bundled.enabled=true",
+                     "postgresql.bundled.password=pw"),
+                    ("backend.database.engine=postgresql", "postgresql.cnpg.enabled=true")]
         docs = [d for sets in variants for d in chartlib.render(sets=sets, extra=("--namespace", "default"))]
         self.objects = {(d["kind"], d["metadata"]["name"]) for d in docs}
         self.workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet", "Job", "Pod")]

@@ -8,6 +8,10 @@ import pytest
 import chartlib
 from chartlib import CHART, HELMS, run
 
+POSTGRESQL = ["backend.database.engine=postgresql"]
+EXTERNAL = ["externalDatabase.enabled=true", "externalDatabase.host=db.example.com", "externalDatabase.existingSecret=db"]
+BUNDLED = ["postgresql.bundled.enabled=true", "postgresql.bundled.password=pw"]
+
 BAD = {
     "canary weight above 100": ["frontend.canary.weight=101"],
     "canary weight below 0": ["frontend.canary.weight=-1"],
@@ -28,6 +32,28 @@ BAD = {
     "resources without limits": ["frontend.resources.limits=null"],
     "root user": ["podSecurityContext.runAsUser=0"],
     "HPA target above 100%": ["frontend.autoscaling.targetCPUUtilizationPercentage=150"],
+    # The backend's engine and its PostgreSQL server.
+    "unknown engine": ["backend.database.engine=mysql"],
+    "SQLite with an external server": [*EXTERNAL],
+    "SQLite with a CloudNativePG Cluster": ["postgresql.cnpg.enabled=true"],
+    "SQLite with the bundled server": ["postgresql.bundled.enabled=true", "postgresql.bundled.password=pw"],
+    "PostgreSQL with no server": ["backend.database.engine=postgresql"],
+    "PostgreSQL with two servers": [*POSTGRESQL, *EXTERNAL, "postgresql.cnpg.enabled=true"],
+    "PostgreSQL with all three servers": [*POSTGRESQL, *EXTERNAL, "postgresql.cnpg.enabled=true",
+                                          "postgresql.bundled.enabled=true", "postgresql.bundled.password=pw"],
+    "external server without a host": [*POSTGRESQL, "externalDatabase.enabled=true", "externalDatabase.existingSecret=db"],
+    "external server without a Secret": [*POSTGRESQL, "externalDatabase.enabled=true", "externalDatabase.host=db"],
+    "external host with a path": [*POSTGRESQL, *EXTERNAL, "externalDatabase.host=db/x"],
+    "user that needs escaping in a URI": [*POSTGRESQL, *EXTERNAL, "externalDatabase.user=a@b"],
+    "unknown sslmode": [*POSTGRESQL, *EXTERNAL, "externalDatabase.sslmode=on"],
+    "bundled server without a password": [*POSTGRESQL, "postgresql.bundled.enabled=true"],
+    "bundled server with a password and a Secret": [*POSTGRESQL, "postgresql.bundled.enabled=true",
+                                                   "postgresql.bundled.password=pw", "postgresql.bundled.existingSecret=db"],
+    "bundled server without a digest": [*POSTGRESQL, *BUNDLED, "postgresql.bundled.image.digest="],
+    "bundled server as root": [*POSTGRESQL, *BUNDLED, "postgresql.bundled.podSecurityContext.runAsUser=0"],
+    "CloudNativePG without instances": [*POSTGRESQL, "postgresql.cnpg.enabled=true", "postgresql.cnpg.instances=0"],
+    "backend replicas zero on PostgreSQL": [*POSTGRESQL, *BUNDLED, "backend.replicaCount=0"],
+    "unknown backend autoscaling key": [*POSTGRESQL, *BUNDLED, "backend.autoscaling.replicas=3"],
 }
 
 GOOD = {
@@ -35,6 +61,14 @@ GOOD = {
     "weight 100": ["frontend.canary.enabled=true", "frontend.canary.weight=100"],
     "zero replicas without the HPA": ["frontend.autoscaling.enabled=false", "frontend.replicaCount=0"],
     "surge as a percentage": ["frontend.maxSurge=25%"],
+    "SQLite saying no to autoscaling": ["backend.autoscaling.enabled=false", "backend.replicaCount=1"],
+    "PostgreSQL on an external server": [*POSTGRESQL, *EXTERNAL],
+    "PostgreSQL on CloudNativePG": [*POSTGRESQL, "postgresql.cnpg.enabled=true"],
+    "PostgreSQL on the bundled server": [*POSTGRESQL, *BUNDLED],
+    "PostgreSQL on the bundled server with a Secret": [*POSTGRESQL, "postgresql.bundled.enabled=true",
+                                                      "postgresql.bundled.existingSecret=db"],
+    "PostgreSQL with fixed replicas": [*POSTGRESQL, *BUNDLED, "backend.autoscaling.enabled=false", "backend.replicaCount=4"],
+    "external server by IPv6 address": [*POSTGRESQL, *EXTERNAL, "externalDatabase.host=[fd00::5]"],
 }
 
 

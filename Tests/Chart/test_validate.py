@@ -1,6 +1,7 @@
 """Every rendering of the value-file matrix validates: Kubernetes kinds with kubernetes-validate --strict
 against Kubernetes 1.29 and 1.33, Istio and Prometheus Operator kinds with their pydantic models
-(strictly: unknown fields fail), Gateway API kinds with a schema of the fields the chart uses."""
+(strictly: unknown fields fail), Gateway API and CloudNativePG kinds with schemas of the fields the chart
+uses."""
 
 import copy
 
@@ -72,8 +73,44 @@ GATEWAY_API_SCHEMAS = {
 }
 
 
+# The CloudNativePG Cluster fields the chart renders (postgresql.cnpg.io/v1, ClusterSpec in CloudNativePG's
+# API reference: instances, imageName, bootstrap.initdb, storage, resources, inheritedMetadata). No Python
+# package ships this CRD's schema or a model of it; this keeps unknown or misspelt fields out.
+_QUANTITY = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"}
+_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+_RESOURCE_LIST = {"type": "object", "additionalProperties": False,
+                  "properties": {"cpu": _QUANTITY, "memory": _QUANTITY}}
+CNPG_SCHEMAS = {
+    "Cluster": {"type": "object", "additionalProperties": False,
+                "required": ["apiVersion", "kind", "metadata", "spec"],
+                "properties": {"apiVersion": {"const": "postgresql.cnpg.io/v1"}, "kind": {"const": "Cluster"},
+                               "metadata": _META,
+                               "spec": {"type": "object", "additionalProperties": False,
+                                        "required": ["instances", "storage"],
+                                        "properties": {
+                                            "instances": {"type": "integer", "minimum": 1},
+                                            "imageName": {"type": "string", "minLength": 1},
+                                            "bootstrap": {"type": "object", "additionalProperties": False, "properties": {
+                                                "initdb": {"type": "object", "additionalProperties": False, "properties": {
+                                                    "database": {"type": "string", "minLength": 1},
+                                                    "owner": {"type": "string", "minLength": 1}}}}},
+                                            "storage": {"type": "object", "additionalProperties": False,
+                                                        "required": ["size"],
+                                                        "properties": {"size": _QUANTITY, "storageClass": {"type": "string"}}},
+                                            "resources": {"type": "object", "additionalProperties": False,
+                                                          "properties": {"requests": _RESOURCE_LIST, "limits": _RESOURCE_LIST}},
+                                            "inheritedMetadata": {"type": "object", "additionalProperties": False,
+                                                                  "properties": {"labels": _STRING_MAP,
+                                                                                 "annotations": _STRING_MAP}}}}}},
+}
+
+
 def validate_gateway_api(doc):
     jsonschema.validate(doc, GATEWAY_API_SCHEMAS[doc["kind"]])
+
+
+def validate_cnpg(doc):
+    jsonschema.validate(doc, CNPG_SCHEMAS[doc["kind"]])
 
 
 def validate_object(doc, kube_version):
@@ -82,6 +119,9 @@ def validate_object(doc, kube_version):
     if group == "gateway.networking.k8s.io":
         validate_gateway_api(doc)
         return "gateway-api"
+    if group == "postgresql.cnpg.io":
+        validate_cnpg(doc)
+        return "cnpg"
     if group.endswith("istio.io") or group == "monitoring.coreos.com":
         chartlib.validate_crd(doc)
         return "crd-model"
@@ -118,7 +158,7 @@ def test_the_matrix_covers_every_kind_the_chart_can_render():
         ("networking.istio.io/v1", "DestinationRule"), ("security.istio.io/v1", "PeerAuthentication"),
         ("security.istio.io/v1", "AuthorizationPolicy"), ("gateway.networking.k8s.io/v1", "Gateway"),
         ("gateway.networking.k8s.io/v1", "HTTPRoute"), ("monitoring.coreos.com/v1", "ServiceMonitor"),
-        ("monitoring.coreos.com/v1", "PrometheusRule"),
+        ("monitoring.coreos.com/v1", "PrometheusRule"), ("v1", "Secret"), ("postgresql.cnpg.io/v1", "Cluster"),
     }
     assert kinds == expected
 
@@ -168,3 +208,17 @@ def test_gateway_api_schema_rejects_an_unknown_field():
     route["spec"]["rules"][0]["backendRefs"][0]["weigth"] = 5
     with pytest.raises(jsonschema.ValidationError):
         validate_gateway_api(route)
+
+
+@pytest.mark.parametrize("mutation", [
+    lambda spec: spec.update(instance=3),  # misspelt
+    lambda spec: spec["bootstrap"]["initdb"].update(ownr="skalar"),
+    lambda spec: spec["storage"].update(size=10),  # a number, not a quantity
+    lambda spec: spec.update(instances=0),
+])
+def test_cnpg_schema_rejects_what_the_operator_would(mutation):
+    cluster = copy.deepcopy(next(d for d in render("postgresql-cnpg.yaml") if d["kind"] == "Cluster"))
+    validate_cnpg(cluster)
+    mutation(cluster["spec"])
+    with pytest.raises(jsonschema.ValidationError):
+        validate_cnpg(cluster)

@@ -25,15 +25,7 @@ spec:
   {{- if ne .replicas nil }}
   replicas: {{ .replicas }}
   {{- end }}
-  revisionHistoryLimit: {{ $fe.revisionHistoryLimit }}
-  minReadySeconds: {{ $fe.minReadySeconds }}
-  progressDeadlineSeconds: {{ $fe.progressDeadlineSeconds }}
-  strategy:
-    type: RollingUpdate
-    rollingUpdate:
-      # Never fewer ready pods than before: new pods start, become ready, then old ones drain.
-      maxUnavailable: 0
-      maxSurge: {{ $fe.maxSurge }}
+  {{- include "my-app.rollingUpdate" $fe | nindent 2 }}
   selector:
     matchLabels:
       {{- include "my-app.frontend.deploymentSelectorLabels" (dict "root" $ "track" .track) | nindent 6 }}
@@ -98,19 +90,8 @@ spec:
           {{- end }}
           resources:
             {{- toYaml $fe.resources | nindent 12 }}
-      {{- if $fe.topologySpread.enabled }}
-      topologySpreadConstraints:
-        {{- range $fe.topologySpread.topologyKeys }}
-        - topologyKey: {{ . }}
-          maxSkew: {{ $fe.topologySpread.maxSkew }}
-          whenUnsatisfiable: {{ $fe.topologySpread.whenUnsatisfiable }}
-          labelSelector:
-            matchLabels:
-              {{- include "my-app.frontend.selectorLabels" $ | nindent 14 }}
-          # Count only the pods of the same rollout (ReplicaSet), so old pods do not skew new ones.
-          matchLabelKeys:
-            - pod-template-hash
-        {{- end }}
+      {{- with include "my-app.topologySpread" (dict "t" $fe.topologySpread "selector" (include "my-app.frontend.selectorLabels" $)) }}
+      {{- . | nindent 6 }}
       {{- end }}
       {{- with $fe.nodeSelector }}
       nodeSelector:

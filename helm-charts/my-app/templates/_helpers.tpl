@@ -65,31 +65,48 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{/*
-An image reference: repository:tag, or repository@digest when a digest is set.
-Call with (dict "repository" "..." "tag" "..." "digest" "...").
+An image reference: repository:tag, or repository@digest when a digest is set (repository:tag@digest with
+"withTag" true: the runtime pulls by the digest, the tag stays readable). Call with
+(dict "repository" "..." "tag" "..." "digest" "..." ["withTag" true]).
 */}}
 {{- define "my-app.image" -}}
-{{- if .digest -}}
+{{- if and .digest .withTag -}}
+{{- printf "%s:%s@%s" .repository (toString .tag) .digest -}}
+{{- else if .digest -}}
 {{- printf "%s@%s" .repository .digest -}}
 {{- else -}}
 {{- printf "%s:%s" .repository (toString .tag) -}}
 {{- end -}}
 {{- end -}}
 
-{{/* The restricted pod security context (Pod Security Standards "restricted"). */}}
+{{/*
+The restricted pod security context (Pod Security Standards "restricted") of the chart's own images, which
+run as podSecurityContext's ids. Images with another user (the bundled PostgreSQL's uid 999) call
+my-app.restrictedPodSecurityContext with theirs.
+*/}}
 {{- define "my-app.podSecurityContext" -}}
+{{- include "my-app.restrictedPodSecurityContext" .Values.podSecurityContext -}}
+{{- end -}}
+
+{{/* The restricted pod security context for the ids given. Call with (dict "runAsUser" 1 "runAsGroup" 1). */}}
+{{- define "my-app.restrictedPodSecurityContext" -}}
 runAsNonRoot: true
-runAsUser: {{ .Values.podSecurityContext.runAsUser }}
-runAsGroup: {{ .Values.podSecurityContext.runAsGroup }}
+runAsUser: {{ .runAsUser }}
+runAsGroup: {{ .runAsGroup }}
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* The restricted container security context, the same for every container of the chart. */}}
+{{/* The restricted container security context of the chart's own images (see my-app.podSecurityContext). */}}
 {{- define "my-app.containerSecurityContext" -}}
+{{- include "my-app.restrictedContainerSecurityContext" .Values.podSecurityContext -}}
+{{- end -}}
+
+{{/* The restricted container security context, the same for every container but for the ids. */}}
+{{- define "my-app.restrictedContainerSecurityContext" -}}
 runAsNonRoot: true
-runAsUser: {{ .Values.podSecurityContext.runAsUser }}
-runAsGroup: {{ .Values.podSecurityContext.runAsGroup }}
+runAsUser: {{ .runAsUser }}
+runAsGroup: {{ .runAsGroup }}
 allowPrivilegeEscalation: false
 readOnlyRootFilesystem: true
 privileged: false
@@ -170,6 +187,45 @@ Kubernetes stops after the pod's own containers, so the pod can complete.
 {{- define "my-app.jobPodAnnotations" -}}
 {{- if and (include "my-app.inMesh" .) .Values.istio.nativeSidecarsForJobs -}}
 sidecar.istio.io/nativeSidecar: "true"
+{{- end -}}
+{{- end -}}
+
+{{/*
+The rollout of a service's Deployment: maxUnavailable 0, so a rollout never has fewer ready pods than
+before. Call with the service's values (.Values.frontend, .Values.backend).
+*/}}
+{{- define "my-app.rollingUpdate" -}}
+revisionHistoryLimit: {{ .revisionHistoryLimit }}
+minReadySeconds: {{ .minReadySeconds }}
+progressDeadlineSeconds: {{ .progressDeadlineSeconds }}
+strategy:
+  type: RollingUpdate
+  rollingUpdate:
+    # Never fewer ready pods than before: new pods start, become ready, then old ones drain.
+    maxUnavailable: 0
+    maxSurge: {{ .maxSurge }}
+{{- end -}}
+
+{{/*
+topologySpreadConstraints of a service's Deployment, when enabled. Call with
+(dict "t" .Values.frontend.topologySpread "selector" "<the service's selector labels>").
+*/}}
+{{- define "my-app.topologySpread" -}}
+{{- $t := .t -}}
+{{- $selector := .selector -}}
+{{- if $t.enabled -}}
+topologySpreadConstraints:
+  {{- range $t.topologyKeys }}
+  - topologyKey: {{ . }}
+    maxSkew: {{ $t.maxSkew }}
+    whenUnsatisfiable: {{ $t.whenUnsatisfiable }}
+    labelSelector:
+      matchLabels:
+        {{- $selector | nindent 8 }}
+    # Count only the pods of the same rollout (ReplicaSet), so old pods do not skew new ones.
+    matchLabelKeys:
+      - pod-template-hash
+  {{- end }}
 {{- end -}}
 {{- end -}}
 
