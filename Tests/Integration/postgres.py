@@ -7,7 +7,7 @@ their own, from the same helper.
 """
 
 import os
-import subprocess
+import sys
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -15,18 +15,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "loadtest" / "mesh"))
+from postgres_server import PrivateServer, psql  # noqa: E402,F401  (servers of a test's own; SQL on any)
+
 ADMIN_URL = os.environ.get("SKALAR_TEST_DATABASE_URL")
 SKIP_REASON = "no PostgreSQL server configured: set SKALAR_TEST_DATABASE_URL (scripts/test.sh starts one)"
 requires_postgres = pytest.mark.skipif(not ADMIN_URL, reason=SKIP_REASON)
-
-
-def psql(url: str, sql: str, timeout: float = 30) -> str:
-    """Runs `sql` with psql and returns its unaligned output."""
-    result = subprocess.run(
-        ["psql", "--no-psqlrc", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
-        capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def with_database(url: str, database: str) -> str:
@@ -59,30 +53,3 @@ class Database:
 
     def drop(self):
         psql(self.admin_url, f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
-
-
-def _helper(function: str, *args: str) -> None:
-    """Runs a function of scripts/lib/postgres.sh."""
-    script = f'source scripts/lib/setup.sh && source scripts/lib/postgres.sh && {function} "$@"'
-    result = subprocess.run(["bash", "-c", script, "postgres.sh", *args], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0, f"{function} failed: {result.stderr}"
-
-
-class PrivateServer:
-    """A server of a test's own, which it may stop and start: a fresh cluster in `directory`."""
-
-    def __init__(self, directory: Path, port: int | None = None):
-        self.directory = directory  # empty; the helper hands it to the server's user
-        _helper("postgres_start", str(directory), *([str(port)] if port else []))
-        self.url = (directory / "url").read_text().strip()
-        self.port = int((directory / "port").read_text())
-
-    def stop(self):
-        _helper("postgres_stop", str(self.directory))
-
-    def start(self):
-        _helper("postgres_launch", str(self.directory))
-
-    def restart(self):
-        _helper("postgres_restart", str(self.directory))

@@ -1,7 +1,8 @@
 """The local Envoy mesh drills (loadtest/mesh/drills.py), each a test: rolling update, canary, backend
 restart, crash durability and the HPA input, and the drills on Kubernetes' timeline (canary enable,
 re-weight and promote, a stable roll during a canary, abort, backend rollouts with classic and native
-sidecars), all on loopback and bounded in time."""
+sidecars, a backend rollback), and three backends on one PostgreSQL server (a rolling update, kill -9 of
+a replica, a server restart, the backend's HPA input), all on loopback and bounded in time."""
 
 import sys
 

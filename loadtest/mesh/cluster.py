@@ -5,7 +5,7 @@ clock: what a drill sees during `helm upgrade` is what a proxy sees on a real cl
   and hand the new routes to Envoy at once, the way istiod pushes a changed VirtualService or
   DestinationRule.
 - Pods follow their workload's controller: a Deployment rolls with maxSurge and maxUnavailable 0 and
-  waits minReadySeconds; the backend's StatefulSet deletes its one pod and creates the next only when
+  waits minReadySeconds (the backend is one on PostgreSQL); the backend's StatefulSet (SQLite) deletes its one pod and creates the next only when
   the old one is gone. A new pod's process starts `Timeline.start_seconds` after the pod is created
   (scheduling and image pull), the kubelet probes it at the template's own periods, and it reaches the
   proxies' endpoints `Timeline.endpoint_lag_seconds` after it is ready. A deleted pod leaves the
@@ -245,6 +245,9 @@ class Cluster:
     bin_dir: Path = field(default_factory=lambda: Path(os.environ.get("SKALAR_BIN_DIR", ROOT / ".build" / "debug")))
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="skalar-cluster-")))
     verbose: bool = True
+    # The backend's PostgreSQL server (a libpq URL), when the chart runs it on PostgreSQL: it replaces
+    # the URL the chart builds, whose host is a name only a cluster resolves. None: SQLite on one file.
+    database_url: str | None = None
 
     def __post_init__(self):
         self.gateway_port, self.backend_port, self.envoy_admin_port = free_port(), free_port(), free_port()
@@ -487,6 +490,8 @@ class Cluster:
                "ACCESS_LOG": "false"}
         if binary == "frontend":
             env["BACKEND_URL"] = f"http://127.0.0.1:{self.backend_port}"  # through "its sidecar"
+        elif self.database_url:
+            env["DATABASE_URL"] = self.database_url
         else:
             env["DATABASE_PATH"] = str(self._path("backend.sqlite"))  # the same claim for every backend pod
         log = open(self._path(f"{pod.name}.log"), "ab")

@@ -3,7 +3,10 @@
     python3 loadtest/mesh/drills.py [rolling-update|canary|backend-restart|crash-durability|hpa-input ...]
 
 and the drills on Kubernetes' timeline (timeline_drills.py): canary-enable, canary-reweight-promote,
-stable-roll-during-canary, canary-abort, backend-rollout-classic, backend-rollout-native.
+stable-roll-during-canary, canary-abort, backend-rollout-classic, backend-rollout-native,
+backend-rollback; and the backend on PostgreSQL with three replicas (postgres_drills.py):
+postgres-backend-rollout-classic, postgres-backend-rollout-native, postgres-replica-kill,
+postgres-restart, postgres-hpa-input.
 
 Each drill prints what it saw and a verdict, and the script exits non-zero if any failed. Every drill
 is bounded in time and sends traffic only to 127.0.0.1."""
@@ -13,13 +16,13 @@ import random
 import re
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from drills_support import DrillFailed, check, finish_loadgen, say, start_loadgen  # noqa: E402
+from drills_support import AcknowledgedWrites, DrillFailed, check, cpu_seconds, finish_loadgen, say, start_loadgen, stored_ids  # noqa: E402
 from mesh import ROOT, Mesh, Process, free_port, get, wait_for  # noqa: E402
+import postgres_drills  # noqa: E402
 import timeline_drills  # noqa: E402
 
 
@@ -143,47 +146,14 @@ def crash_durability(rounds=50):
         mesh.start_gateway({"stable": [frontend]})
         check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 1), "frontend never healthy")
         acknowledged = set()
-        lock = threading.Lock()
         port = backend.port
         for round_number in range(rounds):
-            stop = threading.Event()
-
-            def writer():
-                import http.client
-
-                while not stop.is_set():
-                    try:
-                        connection = http.client.HTTPConnection("127.0.0.1", mesh.gateway_port, timeout=3)
-                        connection.request("POST", "/api/entries", body=json.dumps({"author": "drill", "message": f"round {round_number}"}),
-                                           headers={"Content-Type": "application/json"})
-                        response = connection.getresponse()
-                        body = response.read()
-                        connection.close()
-                    except OSError:
-                        continue
-                    if response.status == 201:
-                        with lock:
-                            acknowledged.add(json.loads(body)["id"])
-
-            threads = [threading.Thread(target=writer) for _ in range(4)]
-            for thread in threads:
-                thread.start()
+            writes = AcknowledgedWrites(mesh.gateway_port, label=f"round {round_number}")
             time.sleep(random.uniform(0.05, 0.25))
             mesh.stop(backend, signal.SIGKILL)
-            stop.set()
-            for thread in threads:
-                thread.join(10)
+            acknowledged |= set(writes.stop().acknowledged)
             backend = mesh.start_backend(port=port, name=f"backend-app-0-r{round_number}")
-        ids = set()
-        before = None
-        while True:
-            status, body = get(mesh.backend.url + "/api/v1/entries?limit=100" + (f"&before={before}" if before else ""))
-            page = json.loads(body)
-            ids |= {item["id"] for item in page["items"]}
-            if page["next"] is None:
-                break
-            before = page["next"]
-        missing = acknowledged - ids
+        missing = acknowledged - stored_ids(mesh.backend.url)
         say(f"{rounds} kill -9 rounds, {len(acknowledged)} entries acknowledged with 201, {len(missing)} missing")
         check(len(acknowledged) > rounds, "the load did not really write")
         check(not missing, f"acknowledged entries lost: {sorted(missing)[:10]}")
@@ -200,13 +170,9 @@ def hpa_input():
         mesh.start_gateway({"stable": [frontend]})
         check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 1), "frontend never healthy")
 
-        def cpu_seconds():
-            status, body = get(frontend.url + "/metrics")
-            return float(re.search(rb"\nprocess_cpu_seconds_total ([0-9.e+-]+)", body).group(1))
-
-        before = cpu_seconds()
+        before = cpu_seconds(frontend.url)
         status, data, out = mesh.loadgen("--connections", 2, "--duration", "4s", "--mix", "page")
-        used = cpu_seconds() - before
+        used = cpu_seconds(frontend.url) - before
         per_request = used / data["requests"]["completed"] * 1000
         say(f"CPU_WORK_MS={mesh.env['CPU_WORK_MS']}: measured {per_request:.2f} ms of CPU per page request, "
             f"values.yaml's HPA arithmetic assumes {claimed} ms")
@@ -214,7 +180,7 @@ def hpa_input():
 
 
 DRILLS = {"rolling-update": rolling_update, "canary": canary, "backend-restart": backend_restart,
-          "crash-durability": crash_durability, "hpa-input": hpa_input, **timeline_drills.DRILLS}
+          "crash-durability": crash_durability, "hpa-input": hpa_input, **timeline_drills.DRILLS, **postgres_drills.DRILLS}
 
 
 def main(names):
