@@ -30,8 +30,8 @@ struct BackendCommand: ServiceCommand {
             + "next only after the last answer")
     static let postgresQueryTimeout = Setting(
         "POSTGRES_QUERY_TIMEOUT_MS", default: .milliseconds(5000), .integerMilliseconds(in: 10...600_000),
-        help: "deadline per PostgreSQL query, the wait for a connection included; past it the request gets 503 "
-            + "`database_timeout`. Also the connections' `statement_timeout`")
+        help: "deadline per PostgreSQL query, the wait for a connection included; past it a read gets 503 "
+            + "`database_timeout`, a write 504 `write_outcome_unknown`. Also the connections' `statement_timeout`")
     static let settings: [any SettingDescription] = [
         databasePath, databaseURL, postgresPoolSize, postgresPipelineDepth, postgresQueryTimeout, seedEntries,
     ]

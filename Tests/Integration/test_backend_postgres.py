@@ -317,7 +317,9 @@ def test_a_server_restart_under_writes_loses_no_acknowledged_entry(start_service
     stop.set()
     for thread in threads:
         thread.join(15)
-    assert set(statuses) <= {201, 503}, "a write during the restart is a retryable 503, never a 500"
-    assert 503 in statuses and statuses[-1] == 201
+    # A write the restart found waiting is a 503 (never sent: a retry is safe), one it cut off on the
+    # connection a 504 write_outcome_unknown (perhaps stored); never a 500.
+    assert set(statuses) <= {201, 503, 504}, statuses
+    assert {503, 504} & set(statuses) and statuses[-1] == 201
     stored = {int(line) for line in postgres.psql(server.url, "SELECT id FROM entries").split()}
     assert acknowledged <= stored, f"acknowledged entries lost: {sorted(acknowledged - stored)[:10]}"

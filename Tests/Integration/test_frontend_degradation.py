@@ -1,7 +1,11 @@
 """The frontend when its backend is down, slow or back: bounded errors, a readable page, quick recovery."""
 
 import json
+import re
 import time
+import urllib.parse
+
+import pytest
 
 from conftest import Service, free_port, wait_until
 from upstream import Upstream
@@ -79,4 +83,33 @@ def test_a_failed_post_is_not_retried_without_a_key(start_service):
     response, _ = frontend.json("POST", "/api/entries", body="{}",
                                 headers={"Content-Type": "application/json", "Idempotency-Key": "k"})
     assert len(upstream.requests) == 3, "with an Idempotency-Key the one retry is safe"
+    upstream.close()
+
+
+@pytest.mark.parametrize("status, code, kept", [
+    (504, "write_outcome_unknown", True),  # PostgreSQL did not confirm the write: it may be stored
+    (503, "database_unavailable", True),  # nothing stored: keeping the key costs nothing
+    (422, "validation_failed", False),  # refused: the visitor will change the draft
+    (409, "idempotency_key_conflict", False),  # the key is taken: the same key would be refused forever
+])
+def test_the_form_keeps_its_idempotency_key_unless_the_backend_refused_it(start_service, status, code, kept):
+    """After a failed submit the backend did not refuse (no 4xx), the entry may be stored, so the page
+    offers the form with the same key: "Please try again" cannot store it twice. After a refusal, a new
+    key, as the visitor sends a new draft."""
+    error = json.dumps({"error": {"code": code, "message": "m"}}).encode()
+
+    def behaviour(index, request):
+        if request["method"] == "POST":
+            return ("respond", status, {"Content-Type": "application/json"}, error)
+        return ("respond", 200, {"Content-Type": "application/json"}, b'{"items":[],"next":null}')
+
+    upstream = Upstream(behaviour)
+    frontend = start_service("frontend", BACKEND_URL=upstream.url)
+    form = urllib.parse.urlencode({"author": "Ada", "message": "once", "idempotencyKey": "the-first-key"})
+    response, html = frontend.request("POST", "/entries", body=form,
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status == status
+    keys = re.findall(r'name="idempotencyKey" value="([^"]*)"', html.decode())
+    assert len(keys) == 1 and keys[0]
+    assert (keys[0] == "the-first-key") == kept, keys
     upstream.close()

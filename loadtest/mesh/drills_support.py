@@ -94,8 +94,15 @@ def stored_ids(backend_url) -> set[int]:
         before = page["next"]
 
 
-def cpu_seconds(url) -> float:
-    """process_cpu_seconds_total of the service at `url`."""
+def metric(url, series) -> float:
+    """The value of one series (`name` or `name{labels}`, as exposed) of the service at `url`."""
     status, body = get(url + "/metrics")
     check(status == 200, f"{url}/metrics answered {status}")
-    return float(re.search(rb"\nprocess_cpu_seconds_total ([0-9.e+-]+)", body).group(1))
+    found = re.search(rb"\n" + re.escape(series.encode()) + rb" ([0-9.e+-]+)", body)
+    check(found, f"{url}/metrics has no {series}")
+    return float(found.group(1))
+
+
+def cpu_seconds(url) -> float:
+    """process_cpu_seconds_total of the service at `url`."""
+    return metric(url, "process_cpu_seconds_total")

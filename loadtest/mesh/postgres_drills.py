@@ -5,23 +5,27 @@ host only a cluster resolves, so the pods get the local server's URL instead; ev
 Deployment's rollout, probes, preStop, drain, sidecars, routes) is the chart's rendering.
 
     python3 loadtest/mesh/drills.py postgres-backend-rollout-classic postgres-backend-rollout-native \\
-        postgres-replica-kill postgres-restart postgres-hpa-input
+        postgres-replica-kill postgres-restart postgres-slow-commit postgres-hpa-input
 
 What is not modelled: the server's own failover (CloudNativePG), TLS to the server, and a server on
 another machine (its latency)."""
 
+import http.client
+import json
 import re
 import shutil
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 from cluster import Cluster, Timeline
-from drills_support import AcknowledgedWrites, check, cpu_seconds, finish_loadgen, say, start_loadgen, stored_ids
+from drills_support import AcknowledgedWrites, check, cpu_seconds, finish_loadgen, metric, say, start_loadgen, stored_ids
 from mesh import ROOT, get, wait_for
-from postgres_server import PrivateServer
-from timeline_drills import QUIET_FRONTEND, under_load, zero_loss
+from postgres_server import PrivateServer, psql
+from slow_link import SlowLink
+from timeline_drills import QUIET_FRONTEND, json_error_code, under_load, zero_loss
 
 BACKEND = "backend-app-deployment"
 REPLICAS = 3
@@ -36,17 +40,22 @@ POSTGRES_VALUES = {
 
 
 @contextmanager
-def postgres_cluster(timeline=None):
-    """A settled cluster of the chart on PostgreSQL, and its server."""
+def postgres_cluster(timeline=None, values=None, link=False):
+    """A settled cluster of the chart on PostgreSQL (with more `values`), and its server; with `link`,
+    the backends reach the server through a SlowLink, yielded third."""
     # Not under a folder only root may enter: the server runs as the `postgres` user.
     directory = Path(tempfile.mkdtemp(prefix="skalar-drill-pg-"))
     server = PrivateServer(directory)
+    slow_link = SlowLink(server.port) if link else None
+    url = server.url.replace(f":{server.port}/", f":{slow_link.port}/") if link else server.url
     try:
-        with Cluster(values=dict(POSTGRES_VALUES), timeline=timeline or Timeline(), database_url=server.url) as cluster:
+        with Cluster(values={**POSTGRES_VALUES, **(values or {})}, timeline=timeline or Timeline(), database_url=url) as cluster:
             cluster.install()
             check(len(cluster.pods_of(BACKEND)) == REPLICAS, f"the chart did not run {REPLICAS} backend pods")
-            yield cluster, server
+            yield (cluster, server, slow_link) if link else (cluster, server)
     finally:
+        if slow_link:
+            slow_link.close()
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -138,13 +147,42 @@ def postgres_restart():
         check(status == 0, f"errors after the recovery: {data['status']} {data['errors']}")
 
 
+def slow_commit():
+    """A write that commits on the server but whose answer reaches the backend after its query deadline
+    (a slow network to the server, a stalled proxy): the client gets an error that says the entry may
+    be stored, and no one repeats the write, neither the mesh's retries (backend-virtualservice, the
+    gateway's route) nor the frontend. One POST, at most one entry."""
+    deadline_ms = 500
+    values = {"backend.extraEnv[0].name": "POSTGRES_QUERY_TIMEOUT_MS", "backend.extraEnv[0].value": str(deadline_ms)}
+    with postgres_cluster(values=values, link=True) as (cluster, server, link):
+        marker = uuid.uuid4().hex
+        link.delay = 3 * deadline_ms / 1000
+        cluster.event(f"answers from PostgreSQL held {link.delay:g} s")
+        connection = http.client.HTTPConnection("127.0.0.1", cluster.gateway_port, timeout=30)
+        connection.request("POST", "/api/entries", body=json.dumps({"author": "drill", "message": marker}),
+                           headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        link.delay = 0
+        time.sleep(3)  # until every held answer has arrived and any repeat has run
+        copies = int(psql(server.url, f"SELECT count(*) FROM entries WHERE message = '{marker}'"))
+        say(f"one POST answered {response.status} {body[:160]!r}; entries stored for it: {copies}")
+        check(copies <= 1, f"one POST stored {copies} entries: a write that had committed was repeated")
+        check(response.status == 201 or (response.status == 504 and json_error_code(body) == "write_outcome_unknown"),
+              f"the answer does not say that the outcome is unknown: {response.status} {body[:200]!r}")
+        counted = sum(metric(pod.url, 'db_write_errors_total{reason="outcome_unknown"}') for pod in cluster.pods_of(BACKEND))
+        check(response.status == 201 or counted >= 1, "db_write_errors_total did not count the write of unknown outcome")
+
+
 def hpa_input():
     """The backend's CPU per API call, measured on the three pods at 400 calls/s, next to the chart's
     HPA arithmetic for the backend (values.yaml), which gives the figure of a release build (the
-    images') and of a debug one: fails if the build's figure is off by more than 35%. The band is wider
-    than the frontend's 25%: b is small, so the pods' fixed work (probes, the pool's connections)
-    weighs more, and runs spread ±15% around the mean (0.40-0.52 ms over 11 runs of the debug build);
-    35% is more than 4 standard deviations on either side."""
+    images') and of a debug one: fails if the build's figure is off by more than half. The band is
+    wider than the frontend's 25%: b is small, so the pods' fixed work (probes, the pool's connections)
+    weighs more, and 18 runs of the debug build on an idle machine spread 0.39-0.57 ms (mean 0.45,
+    standard deviation 0.045); half is 5 standard deviations on either side, and still catches a
+    doubled cost or arithmetic on the wrong figure."""
     values = (ROOT / "helm-charts" / "my-app" / "values.yaml").read_text()
     figures = re.search(r"Backend CPU per API call: b = ([0-9.]+) ms on the release build .*?a debug build uses ([0-9.]+) ms",
                         values, re.S)
@@ -162,9 +200,9 @@ def hpa_input():
         per_call = used / data["requests"]["completed"] * 1000
         say(f"{build} build: measured {per_call:.3f} ms of backend CPU per API call over {data['requests']['completed']} "
             f"calls, values.yaml's HPA arithmetic assumes {claimed} ms")
-        check(abs(per_call - claimed) / claimed <= 0.35, "the chart's backend HPA arithmetic is off by more than 35%")
+        check(abs(per_call - claimed) / claimed <= 0.5, "the chart's backend HPA arithmetic is off by more than half")
 
 
 DRILLS = {"postgres-backend-rollout-classic": lambda: backend_rollout("classic"),
           "postgres-backend-rollout-native": lambda: backend_rollout("native"),
-          "postgres-replica-kill": replica_kill, "postgres-restart": postgres_restart, "postgres-hpa-input": hpa_input}
+          "postgres-replica-kill": replica_kill, "postgres-restart": postgres_restart, "postgres-slow-commit": slow_commit, "postgres-hpa-input": hpa_input}

@@ -93,9 +93,10 @@ struct EntryRoutes {
         }
     }
 
-    /// 503 for what a retry may get past (the mesh retries 503s): nothing was stored, or, for a PostgreSQL
-    /// write cut off by a lost connection or its deadline, perhaps it was, which a retry with the same
-    /// `Idempotency-Key` answers alike; 507 for a full disk, which a retry right away would only hit again.
+    /// 503 for what a retry may get past, as nothing was stored: the mesh retries 503s. 504 for a
+    /// PostgreSQL write cut off by a lost connection or its deadline, which may be stored: a retry that
+    /// no one asked for could store it twice, so it must not be a 503; the client may repeat it with
+    /// the same `Idempotency-Key`. 507 for a full disk, which a retry right away would only hit again.
     static func httpError(_ error: StoreError) -> HTTPError {
         var retryLater = HTTPFields()
         retryLater[.retryAfter] = "1"
@@ -120,6 +121,11 @@ struct EntryRoutes {
             return HTTPError(
                 .serviceUnavailable, code: "database_timeout", message: "the database did not answer in time; retry",
                 headers: retryLater)
+        case .writeOutcomeUnknown:
+            return HTTPError(
+                .gatewayTimeout, code: "write_outcome_unknown",
+                message: "the database did not confirm the write; it may be stored: repeat it only with the same "
+                    + "Idempotency-Key")
         }
     }
 }

@@ -20,7 +20,7 @@ protocol EntryStore: Sendable {
 }
 
 /// A store failure that is not a bug: the routes answer each with its own status and error code.
-enum StoreError: Error, Equatable {
+enum StoreError: Error, Equatable, CaseIterable {
     /// Another process held the database lock past the busy timeout. Nothing was stored; a retry may work.
     case busy
     /// The file system has no room for the write. Nothing was stored; writes work again once space frees.
@@ -32,8 +32,13 @@ enum StoreError: Error, Equatable {
     /// The database file, or its write-ahead log, was deleted or replaced while open, so what the store
     /// writes would not be in the file at the path. Lasts until the backend restarts.
     case fileLost
-    /// PostgreSQL did not answer within the query deadline; a write may still be committed.
+    /// PostgreSQL did not answer a read within the query deadline, or cancelled a statement at its
+    /// `statement_timeout`. Nothing changed; a retry may work.
     case timeout
+    /// A write went to PostgreSQL but its answer never came back (the deadline passed, or the connection
+    /// broke): it may be committed. Repeating it blindly could store it twice; the client can repeat it
+    /// with the same `Idempotency-Key`, or look before writing again.
+    case writeOutcomeUnknown
 
     /// The `reason` label of `db_write_errors_total`.
     var reason: String {
@@ -43,6 +48,7 @@ enum StoreError: Error, Equatable {
         case .unavailable: "unavailable"
         case .fileLost: "file_lost"
         case .timeout: "timeout"
+        case .writeOutcomeUnknown: "outcome_unknown"
         }
     }
 }

@@ -130,7 +130,7 @@ final class PostgresEntryStore: EntryStore {
                     try await client.run(statement, parameters)
                 }
             } catch let error as PostgresError {
-                throw Self.storeError(error)
+                throw Self.storeError(error, of: statement.kind)
             }
         } catch {
             if statement.kind == .write { metrics.countWriteError(error) }
@@ -138,12 +138,13 @@ final class PostgresEntryStore: EntryStore {
         }
     }
 
-    /// What the routes answer for a database failure: 503 for what a retry can get past, the error
-    /// itself (a 500) for anything else.
-    private static func storeError(_ error: PostgresError) -> any Error {
+    /// The store's failure for a database failure of a statement of `kind`: one that a retry can get
+    /// past, a write whose outcome is unknown, or the error itself (a 500) for anything else.
+    private static func storeError(_ error: PostgresError, of kind: PostgresStatement.Kind) -> any Error {
         switch error {
-        case .unavailable, .connectionLost: return StoreError.unavailable
-        case .timeout: return StoreError.timeout
+        case .unavailable: return StoreError.unavailable
+        case .connectionLost: return kind == .write ? StoreError.writeOutcomeUnknown : StoreError.unavailable
+        case .timeout: return kind == .write ? StoreError.writeOutcomeUnknown : StoreError.timeout
         case let .server(sqlState, _):
             switch sqlState {
             // Connection exceptions, the server shutting down or refusing connections, a read-only

@@ -13,7 +13,7 @@ struct StoreMetrics: Sendable {
     }
 
     /// The reasons a write fails with, besides a bug's `other`.
-    static let writeErrorReasons = ["busy", "storage_full", "unavailable", "file_lost", "timeout", "other"]
+    static let writeErrorReasons = StoreError.allCases.map(\.reason) + ["other"]
 
     private let histograms: [Operation: ValueHistogram]
     private let writeErrors: [String: Prometheus.Counter]

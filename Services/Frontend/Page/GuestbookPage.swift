@@ -21,7 +21,7 @@ struct GuestbookPage {
     var draftAuthor = ""
     var draftMessage = ""
     /// Makes a double submit or a mesh retry of this form store one entry.
-    let idempotencyKey: String
+    var idempotencyKey: String
     let stylesheetPath: String
 
     func render() -> String {

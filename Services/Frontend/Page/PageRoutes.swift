@@ -72,9 +72,10 @@ struct PageRoutes {
         let form = Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         let author = form["author"] ?? ""
         let message = form["message"] ?? ""
+        let key = form["idempotencyKey"].flatMap { $0.isEmpty ? nil : $0 }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        if let key = form["idempotencyKey"], !key.isEmpty { headers[.idempotencyKey] = key }
+        headers[.idempotencyKey] = key
         let body: JSONValue = ["author": .string(author), "message": .string(message)]
 
         let created: ClientResponse
@@ -86,6 +87,8 @@ struct PageRoutes {
             page.notice = "Your entry was not saved: \(error.message). Please try again."
             page.draftAuthor = author
             page.draftMessage = message
+            // The call may have reached the backend: a second try must carry the same key.
+            if let key { page.idempotencyKey = key }
             return Self.html(page.render(), status: error.status)
         }
         if created.status == 201 {
@@ -103,6 +106,9 @@ struct PageRoutes {
         if page.fieldErrors.isEmpty { page.notice = problem?["message"]?.stringValue ?? "Your entry was not saved." }
         page.draftAuthor = author
         page.draftMessage = message
+        // Unless the backend refused it (4xx), the entry may be stored (504 write_outcome_unknown): a second
+        // try must carry the same key. A refused draft is sent anew, with a new key.
+        if let key, !(400..<500).contains(created.status) { page.idempotencyKey = key }
         var response = Self.html(page.render(), status: HTTPResponse.Status(code: created.status))
         response.noteBackend(created)
         return response
