@@ -15,8 +15,8 @@ SKALAR_IMAGE_BASE (the runtime base image), CONTAINERS_CONF (podman's settings o
 import json
 import os
 import re
-import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +27,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "loadtest" / "mesh"))
+from ports import free_port  # noqa: E402  (the tests' one allocator of loopback ports)
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
 COMPOSE = ROOT / "docker" / "compose.yaml"
 VENV_BIN = ROOT / ".venv-images" / "bin"
@@ -62,12 +64,6 @@ def inspect_image(image):
 
 def inspect_container(name):
     return json.loads(podman("container", "inspect", name).stdout)[0]
-
-
-def free_loopback_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Response:
@@ -124,7 +120,7 @@ class Container:
     def __init__(self, service, network, volume=None, hosts=None):
         self.service = service
         self.name = f"skalar-images-{service}-{uuid.uuid4().hex[:8]}"
-        self.port = free_loopback_port()
+        self.port = free_port()
         spec = compose_service(service)
         self.grace = seconds(spec["stop_grace_period"])
         args = ["run", "--detach", "--name", self.name, "--network", network,

@@ -123,7 +123,8 @@ class Pod:
             backoff = min(longest, first * 2 ** restarts)
             restarts += 1
             self.restarts = restarts
-            self.cluster.event(f"{self.name}: container exited with {self.popen.poll()}; restart {restarts} in {backoff:g} s (CrashLoopBackOff)")
+            self.cluster.event(f"{self.name}: container exited with {self.popen.poll()}; restart {restarts} in {backoff:g} s "
+                               f"(CrashLoopBackOff); its log ends: {self.cluster.last_log_line(self)}")
             if self._sleep(backoff):
                 return
 
@@ -482,6 +483,12 @@ class Cluster:
                 self._write_endpoints()
             self.event(f"{pod.name}: {'in' if present else 'out of'} the proxies' endpoints")
         threading.Thread(target=apply, daemon=True).start()
+
+    def last_log_line(self, pod) -> str:
+        """What `kubectl logs --previous` would end with, so that a crash loop explains itself in the
+        drill's output."""
+        lines = self._path(f"{pod.name}.log").read_bytes().decode(errors="replace").strip().splitlines()
+        return lines[-1][:300] if lines else "(nothing)"
 
     def start_process(self, pod) -> subprocess.Popen:
         binary = pod.labels.get("app")

@@ -6,7 +6,7 @@ and the drills on Kubernetes' timeline (timeline_drills.py): canary-enable, cana
 stable-roll-during-canary, canary-abort, backend-rollout-classic, backend-rollout-native,
 backend-rollback; and the backend on PostgreSQL with three replicas (postgres_drills.py):
 postgres-backend-rollout-classic, postgres-backend-rollout-native, postgres-replica-kill,
-postgres-restart, postgres-hpa-input.
+postgres-restart, postgres-slow-commit, postgres-hpa-input.
 
 Each drill prints what it saw and a verdict, and the script exits non-zero if any failed. Every drill
 is bounded in time and sends traffic only to 127.0.0.1."""

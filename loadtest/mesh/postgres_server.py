@@ -5,6 +5,8 @@ and the PostgreSQL drills. It is scripts/lib/postgres.sh's server (Debian's `pos
 import subprocess
 from pathlib import Path
 
+from ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,7 +35,7 @@ class PrivateServer:
 
     def __init__(self, directory: Path, port: int | None = None):
         self.directory = directory
-        _helper("postgres_start", str(directory), *([str(port)] if port else []))
+        _helper("postgres_start", str(directory), str(port or free_port()))
         self.url = (directory / "url").read_text().strip()
         self.port = int((directory / "port").read_text())
 

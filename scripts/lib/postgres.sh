@@ -33,7 +33,7 @@ postgres_as_owner() {
 postgres_start() {
     local dir=$1 port=${2:-} bin password
     bin=$(postgres_bin) || return 1
-    [ -n "$port" ] || port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    [ -n "$port" ] || port=$(python3 "$(dirname "${BASH_SOURCE[0]}")/../../loadtest/mesh/ports.py")
     mkdir -p "$dir"
     [ "$(id -u)" -ne 0 ] || chown postgres: "$dir"
     chmod 0700 "$dir"
