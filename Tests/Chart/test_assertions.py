@@ -688,8 +688,8 @@ def test_loadgen_job_takes_its_arguments_from_values():
     assert "http://frontend-service:80/readyz" in wait["command"][-1]
     [container] = spec["containers"]
     assert container["args"] == [
-        "http://frontend-service", "--connections", "4", "--rate", "50", "--duration", "60s",
-        "--max-error-rate", "0.01", "--expect-split", "v1=90,v2=10", "--split-tolerance", "3"]
+        "http://frontend-service", "--connections", "4", "--rate", "50", "--duration", "90s",
+        "--max-error-rate", "0.01", "--expect-split", "v1=90,v2=10", "--split-tolerance", "3", "--confidence", "99.9"]
     assert pod_metadata(job)["annotations"]["sidecar.istio.io/nativeSidecar"] == "true"
     m = manifests("production.yaml")
     args = m.of_kind("Job")[0]["spec"]["template"]["spec"]["containers"][0]["args"]
@@ -704,9 +704,9 @@ def test_loadgen_job_takes_its_arguments_from_values():
     spec = pod_spec(job)
     assert "initContainers" not in spec
     assert spec["containers"][0]["args"] == [
-        "http://a", "http://b", "--connections", "4", "--duration", "60s", "--requests", "1000",
+        "http://a", "http://b", "--connections", "4", "--duration", "90s", "--requests", "1000",
         "--shape", "ramp", "--max-error-rate", "0.01", "--expect-split", "v1=50,v2=50",
-        "--split-tolerance", "3", "--json", "/dev/stdout"]
+        "--split-tolerance", "3", "--confidence", "99.9", "--json", "/dev/stdout"]
     assert not manifests().of_kind("Job")
 
 

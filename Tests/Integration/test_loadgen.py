@@ -57,7 +57,9 @@ def test_open_loop_rate_is_accurate(versions, tmp_path):
 def test_split_tally_and_expect_split(versions, tmp_path):
     v1, v2 = versions
     targets = [v1] * 9 + [v2]
-    result, data = report(tmp_path, *targets, "--requests", 400, "--expect-split", "v1=90,v2=10", "--split-tolerance", 1)
+    # Targets in turn make the split exact; ±8 points is what 400 responses can judge (test_loadgen_gates.py
+    # has the statistics).
+    result, data = report(tmp_path, *targets, "--requests", 400, "--expect-split", "v1=90,v2=10", "--split-tolerance", 8)
     assert result.returncode == 0, result.stdout
     split = data["versions"]["X-App-Version"]
     assert split["v1"]["percent"] == 90 and split["v2"]["percent"] == 10
@@ -66,7 +68,7 @@ def test_split_tally_and_expect_split(versions, tmp_path):
     result, data = report(tmp_path, *targets, "--requests", 400, "--expect-split", "v1=50,v2=50")
     assert result.returncode == 1 and data["passed"] is False
     assert "expect-split: FAIL" in result.stdout
-    result, _ = report(tmp_path, v1, "--requests", 100, "--expect-split", "v1=90,v2=10")
+    result, _ = report(tmp_path, v1, "--requests", 1200, "--expect-split", "v1=90,v2=10")
     assert result.returncode == 1, "a version that never answered fails the split"
 
 

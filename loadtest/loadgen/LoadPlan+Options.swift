@@ -116,9 +116,10 @@ extension LoadPlan {
 
     private static func gates(_ options: LoadgenCommand, _ values: OptionValues) throws -> Gates {
         var gates = Gates()
-        gates.maxErrorRate = try values.positiveNumber(options.maxErrorRate, "MAX_ERROR_RATE")
-        if let limit = gates.maxErrorRate, limit > 1 {
-            throw LoadgenError.usage("--max-error-rate is a share from 0 to 1 (0.01 is 1%)")
+        if let limit = try values.positiveNumber(options.maxErrorRate, "MAX_ERROR_RATE") {
+            guard limit <= 1 else { throw LoadgenError.usage("--max-error-rate is a share from 0 to 1 (0.01 is 1%)") }
+            gates.maxErrorRate = limit
+            gates.maxErrorRateIsDefault = false
         }
         gates.maxP99 = try values.duration(options.maxP99, "MAX_P99")
         if let text = values.raw(options.expectSplit, "EXPECT_SPLIT") {
@@ -131,7 +132,42 @@ extension LoadPlan {
             gates.expectedSplit = split
         }
         gates.splitTolerance = try values.positiveNumber(options.splitTolerance, "SPLIT_TOLERANCE") ?? 3
-        gates.splitHeader = values.raw(options.splitHeader, "SPLIT_HEADER") ?? HTTPField.Name.appVersion.rawName
+        if gates.splitTolerance == 0,
+            let share = gates.expectedSplit.first(where: { 0 < $0.percent && $0.percent < 100 })
+        {
+            throw LoadgenError.usage(
+                "--split-tolerance 0 is exact, which only shares of 0 and 100 can be (\(share.version) is expected "
+                    + "at \(Report.number(share.percent))%): give a tolerance above 0")
+        }
+        if let text = values.raw(options.maxErrorRateDelta, "MAX_ERROR_RATE_DELTA") {
+            guard let comparisons = VersionComparison.parse(text), comparisons.allSatisfy({ $0.limit <= 1 }) else {
+                throw LoadgenError.usage(
+                    "invalid --max-error-rate-delta \"\(text)\": expected CANARY/STABLE=SHARE with a share above 0 "
+                        + "and at most 1, e.g. v2/v1=0.01 (to fail on any error, use --max-error-rate 0)")
+            }
+            gates.maxErrorRateDelta = comparisons
+        }
+        if let text = values.raw(options.maxP99Ratio, "MAX_P99_RATIO") {
+            guard let comparisons = VersionComparison.parse(text), comparisons.allSatisfy({ $0.limit > 1 }) else {
+                throw LoadgenError.usage(
+                    "invalid --max-p99-ratio \"\(text)\": expected CANARY/STABLE=RATIO with a ratio above 1, "
+                        + "e.g. v2/v1=1.2")
+            }
+            gates.maxP99Ratio = comparisons
+        }
+        if let percent = try values.positiveNumber(options.confidence, "CONFIDENCE") {
+            guard percent >= 50 && percent < 100 else {
+                throw LoadgenError.usage("--confidence is a percentage from 50 to below 100, such as 99.9")
+            }
+            gates.confidence = ConfidenceLevel(percent: percent)
+        }
+        if let text = values.raw(options.splitHeader, "SPLIT_HEADER") {
+            guard let name = HTTPField.Name(text) else {
+                throw LoadgenError.usage("invalid --split-header \"\(text)\": expected a header name")
+            }
+            // Spelled as the tally spells a version header, whatever the case given.
+            gates.splitHeader = (versionHeaders.first { $0 == name } ?? name).rawName
+        }
         return gates
     }
 

@@ -31,6 +31,12 @@ struct LoadPlan {
     /// The headers whose values are tallied; the first makes the version split unless `--split-header` says otherwise.
     static let versionHeaders: [HTTPField.Name] = [.appVersion, .backendVersion]
 
+    /// The version headers, and the split gate's header when it is another one.
+    var tallyHeaders: [HTTPField.Name] {
+        let split = HTTPField.Name(gates.splitHeader)!
+        return Self.versionHeaders.contains(split) ? Self.versionHeaders : Self.versionHeaders + [split]
+    }
+
     var modeDescription: String {
         switch mode {
         case .closed: return "closed loop"

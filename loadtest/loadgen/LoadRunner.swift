@@ -10,6 +10,8 @@ final class LoadRunner: Sendable {
     let stats: [LoopStats]
     private let clients: [HTTPClient]
     private let picker: ScenarioPicker
+    private let tallyHeaders: [HTTPField.Name]
+    private let splitHeader: HTTPField.Name
     private let issued = Atomic<Int>(0)
     private let inFlight = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
@@ -31,6 +33,8 @@ final class LoadRunner: Sendable {
                 limits: limits, retriesConnectionFailures: false)
         }
         picker = ScenarioPicker(plan.scenarios)
+        tallyHeaders = plan.tallyHeaders
+        splitHeader = HTTPField.Name(plan.gates.splitHeader)!
         loops.start()
     }
 
@@ -182,10 +186,12 @@ final class LoadRunner: Sendable {
             let response = try await client.send(scenario.method, scenario.path, headers: headers, body: body)
             let micros = (MonotonicClock.nanoseconds() - intended) / 1000
             var versions: [(header: String, value: String)] = []
-            for name in LoadPlan.versionHeaders {
+            for name in tallyHeaders {
                 if let value = response.headers[name] { versions.append((name.rawName, value)) }
             }
-            stats.record(status: response.status, latencyMicros: micros, versions: versions)
+            stats.record(
+                status: response.status, latencyMicros: micros, versions: versions,
+                splitValue: response.headers[splitHeader])
         } catch {
             // Waiting for a free connection past the timeout is, to the caller, a timeout.
             stats.record(error: error == .poolExhausted ? "timeout" : error.kind)

@@ -9,11 +9,23 @@ struct LoadgenCommand: ParsableCommand {
         abstract:
             "Load generator for Skalar: latency percentiles, status and error counts, and which version answered.",
         discussion: """
-            Every option can also be set with an environment variable LOADGEN_<OPTION> (for example
-            LOADGEN_RATE=200); targets with LOADGEN_TARGETS (space-separated). Without --rate it runs a closed
-            loop; with --rate or --shape an open loop whose latencies count from each request's scheduled time.
-            Every run ends after --duration or --requests (default 30s). Exit status: 0 pass, 1 a gate failed,
-            2 usage error, 130 interrupted (the summary so far is printed).
+            Every option can also be set with an environment variable LOADGEN_<OPTION> (for example \
+            LOADGEN_RATE=200); targets with LOADGEN_TARGETS (space-separated). Without --rate it runs a closed \
+            loop; with --rate or --shape an open loop whose latencies count from each request's scheduled time. \
+            Every run ends after --duration or --requests (default 30s).
+
+            Failing traffic fails a run: a run in which every request failed, or more than 1% (the default \
+            --max-error-rate), exits 1 whatever else was asked. --expect-split judges the split statistically: \
+            it fails when a share is outside its tolerance beyond chance at --confidence, passes when the \
+            counts are consistent with the tolerance, and, when the run is too small to tell, says how many \
+            responses it would need and exits 3.
+
+            EXIT STATUS
+              0    every gate passed
+              1    a gate failed (errors, latency, split), or --wait-ready ran out
+              2    usage error
+              3    no gate failed, but one could not decide: too few responses
+              130  interrupted (the summary so far is printed)
 
             EXAMPLES
               Watch the HPA scale the frontend (the walkthrough's busybox loop, bounded):
@@ -22,6 +34,10 @@ struct LoadgenCommand: ParsableCommand {
               Check a 90/10 canary through the Istio gateway:
                 loadgen http://127.0.0.1:8080 --host my-app.example.com --rate 100 --duration 60s \\
                   --expect-split v1=90,v2=10 --split-tolerance 3 --max-error-rate 0.01
+
+              Judge a canary against its stable version:
+                loadgen http://127.0.0.1:8080 --rate 200 --duration 5m --max-error-rate-delta v2/v1=0.01 \\
+                  --max-p99-ratio v2/v1=1.2
 
               Prove a rolling update loses nothing, with a report for CI:
                 loadgen http://127.0.0.1:8080 --rate 200 --duration 90s --max-error-rate 0 --json rollout.json
@@ -38,7 +54,12 @@ struct LoadgenCommand: ParsableCommand {
             --mix is given.
             """)
     var targets: [String] = []
-    @Option(help: "Connections per target; in a closed loop also the number of concurrent requests (default 10).")
+    @Option(
+        help: """
+            The most connections to each target (default 10). A closed loop keeps this many requests in flight in \
+            all, sent to the targets in turn; an open loop queues a request while all of its target's connections \
+            are busy, and counts it as a timeout if none frees up within --timeout.
+            """)
     var connections: String?
     @Option(help: "Open loop at this many requests per second (constant shape).") var rate: String?
     @Option(help: "Open-loop shape: constant[:R], ramp:FROM:TO:TIME, steps:R1,R2,...:TIME, spike:BASE:PEAK:AT:LENGTH.")
@@ -60,13 +81,36 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "Per-request timeout, connect included (default 10s).") var timeout: String?
     @Option(help: "Before starting, wait up to this long for each target to answer 2xx (e.g. 120s).") var waitReady:
         String?
-    @Option(help: "Gate: largest share of failed requests (transport errors and statuses >= 400), 0 to 1.")
+    @Option(
+        help: """
+            Gate: largest share of failed requests (transport errors and statuses >= 400), 0 to 1 (default 0.01; \
+            1 lets any share pass but a run where all failed).
+            """)
     var maxErrorRate: String?
     @Option(help: "Gate: largest p99 latency, such as 250ms.") var maxP99: String?
     @Option(help: "Gate: expected split of --split-header values in percent, e.g. v1=90,v2=10.") var expectSplit:
         String?
-    @Option(help: "Allowed deviation of each split share, in percentage points (default 3).") var splitTolerance:
-        String?
+    @Option(
+        help: """
+            Allowed deviation of each split share, in percentage points (default 3); 0 checks a split of 100% \
+            exactly.
+            """)
+    var splitTolerance: String?
+    @Option(
+        help: """
+            Gate: how much more of the canary's requests may fail than the stable version's, as CANARY/STABLE=SHARE \
+            by --split-header value, e.g. v2/v1=0.01; comma-separated for several pairs.
+            """)
+    var maxErrorRateDelta: String?
+    @Option(
+        help: """
+            Gate: largest ratio of the canary's p99 latency to the stable version's, as CANARY/STABLE=RATIO, e.g. \
+            v2/v1=1.2; comma-separated for several pairs.
+            """)
+    var maxP99Ratio: String?
+    @Option(
+        help: "Confidence of the statistical gates in percent (default 99.9): chance fails at most 0.1% of runs.")
+    var confidence: String?
     @Option(help: "Header whose values --expect-split checks (default X-App-Version).") var splitHeader: String?
     @Option(help: "Also write the report as JSON to this file.") var json: String?
     @Option(help: "Event loops (default: usable CPUs).") var eventLoops: String?
@@ -121,7 +165,12 @@ struct LoadgenCommand: ParsableCommand {
                 Glibc.exit(2)
             }
         }
-        Glibc.exit(interrupted ? 130 : report.passed ? 0 : 1)
+        switch (interrupted, report.outcome) {
+        case (true, _): Glibc.exit(130)
+        case (false, .pass): Glibc.exit(0)
+        case (false, .fail): Glibc.exit(1)
+        case (false, .inconclusive): Glibc.exit(3)
+        }
     }
 
     private static func write(_ bytes: [UInt8], to path: String) -> Bool {

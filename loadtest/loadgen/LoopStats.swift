@@ -4,10 +4,12 @@ import Synchronization
 final class LoopStats: Sendable {
     private let tallies = Mutex<(total: Tally, interval: Tally)>((Tally(), Tally()))
 
-    func record(status: Int, latencyMicros: UInt64, versions: [(header: String, value: String)]) {
+    func record(status: Int, latencyMicros: UInt64, versions: [(header: String, value: String)], splitValue: String?) {
         tallies.withLock { tallies in
-            tallies.total.record(status: status, latencyMicros: latencyMicros, versions: versions)
-            tallies.interval.record(status: status, latencyMicros: latencyMicros, versions: versions)
+            tallies.total.record(
+                status: status, latencyMicros: latencyMicros, versions: versions, splitValue: splitValue)
+            tallies.interval.record(
+                status: status, latencyMicros: latencyMicros, versions: versions, splitValue: nil)
         }
     }
 

@@ -1,13 +1,8 @@
+import Histogram
 import SkalarRuntime
 
 /// The summary of a run: text for people, JSON for pipelines, and the gates' verdicts.
 struct Report {
-    struct Verdict {
-        let gate: String
-        let passed: Bool
-        let detail: String
-    }
-
     let plan: LoadPlan
     let tally: Tally
     let seconds: Double
@@ -19,8 +14,10 @@ struct Report {
         return tally.completed == 0 ? 0 : Double(failed) / Double(tally.completed)
     }
 
-    func percentileMilliseconds(_ percentile: Double) -> Double {
-        tally.latency.totalCount == 0 ? 0 : Double(tally.latency.valueAtPercentile(percentile)) / 1000
+    func percentileMilliseconds(_ percentile: Double) -> Double { Self.percentile(tally.latency, percentile) }
+
+    static func percentile(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
+        histogram.totalCount == 0 ? 0 : Double(histogram.valueAtPercentile(percentile)) / 1000
     }
 
     var maxMilliseconds: Double { tally.latency.totalCount == 0 ? 0 : Double(tally.latency.max) / 1000 }
@@ -38,47 +35,45 @@ struct Report {
         var verdicts: [Verdict] = []
         let gates = plan.gates
         if tally.completed == 0 {
-            verdicts.append(Verdict(gate: "requests", passed: false, detail: "no request completed"))
-        }
-        if let limit = gates.maxErrorRate {
+            verdicts.append(Verdict(gate: "requests", outcome: .fail, detail: "no request completed"))
+        } else if errorRate == 1 {
             verdicts.append(
-                Verdict(
-                    gate: "max-error-rate", passed: errorRate <= limit,
-                    detail: "\(percent(errorRate * 100)) failed, limit \(percent(limit * 100))"))
+                Verdict(gate: "requests", outcome: .fail, detail: "all \(tally.completed) requests failed"))
         }
+        verdicts.append(
+            Verdict(
+                gate: "max-error-rate", outcome: errorRate <= gates.maxErrorRate ? .pass : .fail,
+                detail: "\(percent(errorRate * 100)) failed, limit \(percent(gates.maxErrorRate * 100))"
+                    + (gates.maxErrorRateIsDefault ? " (the default; --max-error-rate sets it)" : "")))
         if let limit = gates.maxP99.map({ $0.inSeconds * 1000 }) {
             let p99 = percentileMilliseconds(99)
             verdicts.append(
                 Verdict(
-                    gate: "max-p99", passed: p99 <= limit,
+                    gate: "max-p99", outcome: p99 <= limit ? .pass : .fail,
                     detail: "p99 \(milliseconds(p99)), limit \(milliseconds(limit))"))
         }
         if !gates.expectedSplit.isEmpty {
-            let observed = Dictionary(uniqueKeysWithValues: split(gates.splitHeader).map { ($0.version, $0.percent) })
-            let expectedNames = Set(gates.expectedSplit.map(\.version))
-            var worst = 0.0
-            var parts: [String] = []
-            for (version, expected) in gates.expectedSplit {
-                let seen = observed[version] ?? 0
-                worst = max(worst, abs(seen - expected))
-                parts.append("\(version) \(percent(seen)) (expected \(percent(expected)))")
-            }
-            for (version, seen) in observed where !expectedNames.contains(version) {
-                worst = max(worst, seen)
-                parts.append("\(version) \(percent(seen)) (expected 0%)")
-            }
+            let gate = SplitGate(
+                expected: gates.expectedSplit, tolerance: gates.splitTolerance, header: gates.splitHeader,
+                confidence: gates.confidence)
+            verdicts.append(gate.verdict(counts: tally.versions[gates.splitHeader] ?? [:]))
+        }
+        for comparison in gates.maxErrorRateDelta {
             verdicts.append(
-                Verdict(
-                    gate: "expect-split", passed: worst <= gates.splitTolerance,
-                    detail:
-                        "\(gates.splitHeader): \(parts.joined(separator: ", ")); tolerance "
-                        + "±\(Report.number(gates.splitTolerance)) points"
-                ))
+                ErrorRateDeltaGate(comparison: comparison, confidence: gates.confidence).verdict(tally.byVersion))
+        }
+        for comparison in gates.maxP99Ratio {
+            verdicts.append(
+                LatencyRatioGate(comparison: comparison, confidence: gates.confidence).verdict(tally.byVersion))
         }
         return verdicts
     }
 
-    var passed: Bool { verdicts.allSatisfy(\.passed) }
+    /// Fail when any gate failed; else inconclusive when any gate could not decide; else pass.
+    var outcome: Verdict.Outcome {
+        let outcomes = verdicts.map(\.outcome)
+        return outcomes.contains(.fail) ? .fail : outcomes.contains(.inconclusive) ? .inconclusive : .pass
+    }
 
     var text: String {
         var lines: [String] = []
@@ -108,13 +103,22 @@ struct Report {
         lines.append(
             "Errors     " + errorKinds.map { "\($0) \(tally.errors[$0] ?? 0)" }.joined(separator: "  ")
                 + "  (failed \(percent(errorRate * 100)))")
-        for header in LoadPlan.versionHeaders.map(\.rawName) where tally.versions[header] != nil {
+        for header in plan.tallyHeaders.map(\.rawName) where tally.versions[header] != nil {
             let parts = split(header).map { "\($0.version) \($0.count) (\(percent($0.percent)))" }
             lines.append(
                 header + String(repeating: " ", count: max(1, 19 - header.count)) + parts.joined(separator: "  "))
         }
+        let splitTotal = tally.byVersion.values.reduce(0) { $0 + $1.responses }
+        for (value, version) in tally.byVersion.sorted(by: { $0.key < $1.key }) {
+            let share = Double(version.responses) * 100 / Double(splitTotal)
+            lines.append(
+                "By version \(plan.gates.splitHeader) \(value): \(version.responses) (\(percent(share))), failed "
+                    + "\(percent(version.errorRate * 100)), p50 \(milliseconds(Self.percentile(version.latency, 50)))  "
+                    + "p90 \(milliseconds(Self.percentile(version.latency, 90)))  "
+                    + "p99 \(milliseconds(Self.percentile(version.latency, 99)))")
+        }
         for verdict in verdicts {
-            lines.append("Gate       \(verdict.gate): \(verdict.passed ? "pass" : "FAIL") — \(verdict.detail)")
+            lines.append("Gate       \(verdict.gate): \(Self.label(verdict.outcome)) — \(verdict.detail)")
         }
         return lines.joined(separator: "\n")
     }
@@ -122,7 +126,7 @@ struct Report {
     var json: JSONValue {
         func number(_ value: Double) -> JSONValue { .number((value * 1000).rounded() / 1000) }
         var versions: [(String, JSONValue)] = []
-        for header in LoadPlan.versionHeaders.map(\.rawName) where tally.versions[header] != nil {
+        for header in plan.tallyHeaders.map(\.rawName) where tally.versions[header] != nil {
             versions.append(
                 (
                     header,
@@ -150,14 +154,51 @@ struct Report {
             "errors": .object(tally.errors.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }),
             "errorRate": number(errorRate),
             "versions": .object(versions),
+            "byVersion": [
+                "header": .string(plan.gates.splitHeader),
+                "versions": .object(
+                    tally.byVersion.sorted { $0.key < $1.key }.map { value, version in
+                        let total = tally.byVersion.values.reduce(0) { $0 + $1.responses }
+                        return (
+                            value,
+                            [
+                                "count": .number(Double(version.responses)),
+                                "percent": number(Double(version.responses) * 100 / Double(total)),
+                                "errorRate": number(version.errorRate),
+                                "latencyMs": [
+                                    "p50": number(Self.percentile(version.latency, 50)),
+                                    "p90": number(Self.percentile(version.latency, 90)),
+                                    "p99": number(Self.percentile(version.latency, 99)),
+                                ],
+                            ]
+                        )
+                    }),
+            ],
             "gates": .array(
-                verdicts.map { ["gate": .string($0.gate), "passed": .bool($0.passed), "detail": .string($0.detail)] }),
-            "passed": .bool(passed),
+                verdicts.map {
+                    [
+                        "gate": .string($0.gate), "outcome": .string($0.outcome.rawValue), "passed": .bool($0.passed),
+                        "detail": .string($0.detail),
+                    ]
+                }),
+            "outcome": .string(outcome.rawValue),
+            "passed": .bool(outcome == .pass),
         ]
+    }
+
+    private static func label(_ outcome: Verdict.Outcome) -> String {
+        switch outcome {
+        case .pass: return "pass"
+        case .fail: return "FAIL"
+        case .inconclusive: return "INCONCLUSIVE"
+        }
     }
 
     private func milliseconds(_ value: Double) -> String { "\(Report.number(value)) ms" }
     private func percent(_ value: Double) -> String { "\(Report.number(value))%" }
+
+    /// "1 point", "3 points".
+    static func points(_ value: Double) -> String { value == 1 ? "1 point" : "\(number(value)) points" }
 
     /// A number with at most two decimals.
     static func number(_ value: Double) -> String {

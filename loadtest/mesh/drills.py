@@ -72,8 +72,8 @@ def canary():
             check(wait_for(lambda: mesh.healthy_hosts("frontend-service|stable") == 2 and mesh.healthy_hosts("frontend-service|canary") == 1),
                   "the subsets never became healthy")
             split = f"v1={100 - weight},v2={weight}"
-            # ±3 points is 4.5 standard deviations at 2,000 requests for 90/10 and 4.4 at 5,500 for
-            # 50/50: a correct split fails by chance in fewer than 1 in 100,000 runs.
+            # As in timeline_drills.py: sized beyond what the statistical gate needs (1,091 and 2,997
+            # requests), a correct split fails only beyond 7 standard deviations.
             requests = 2000 if weight == 10 else 5500
             status, data, out = mesh.loadgen("--rate", 400, "--requests", requests, "--mix", "list", "--expect-split", split,
                                              "--split-tolerance", 3, "--max-error-rate", 0)

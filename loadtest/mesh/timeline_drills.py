@@ -21,9 +21,9 @@ from drills_support import DrillFailed, check, finish_loadgen, say, start_loadge
 from mesh import ROOT, get, wait_for
 
 CHART_README = ROOT / "helm-charts" / "my-app" / "README.md"
-# Split gates: 90/10 at ±3 points is 4.5 standard deviations at 2,000 requests, 50/50 is 4.4 at
-# 5,500: a correct split fails each by chance in fewer than 1 in 100,000 runs, so the drills'
-# five split gates together in fewer than 1 in 10,000.
+# Split gates (loadgen's statistical gate at its 99.9% default): 2,000 requests judge 90/10 and 5,500
+# judge 50/50 to ±3 points (1,091 and 2,997 would do), so no run is inconclusive; a correct split fails
+# only if a share lands beyond ±3 points plus its interval, 7 standard deviations or more away.
 SPLIT_TOLERANCE = 3
 QUIET_FRONTEND = {"frontend.cpuWorkMs": "0"}  # the split does not depend on CPU work; 2 cores do
 
