@@ -110,6 +110,22 @@ def start_service(tmp_path):
 
 
 @pytest.fixture
+def split_server():
+    """Starts `SplitServer(v1_share)`s (split_server.py), closed afterwards."""
+    from split_server import SplitServer
+
+    servers = []
+
+    def start(v1_share):
+        servers.append(SplitServer(v1_share))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
 def postgres_database():
     """A fresh database on the configured PostgreSQL server (see postgres.py), dropped afterwards."""
     import postgres

@@ -20,6 +20,8 @@ struct LoadgenCommand: ParsableCommand {
             counts are consistent with the tolerance, and, when the run is too small to tell, says how many \
             responses it would need and exits 3.
 
+            `loadgen serve` runs loadgen as a service for Flagger's webhooks instead (`loadgen serve --help`).
+
             EXIT STATUS
               0    every gate passed
               1    a gate failed (errors, latency, split), or --wait-ready ran out
@@ -76,7 +78,8 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "A JSON file of scenarios: {\"scenarios\":[{\"method\",\"path\",\"weight\",\"body\"}]}.") var mixFile:
         String?
     @Option(help: "Host header to send, for host-based routing at a gateway.") var host: String?
-    @Option(name: [.short, .customLong("header")], help: "An extra request header, \"Name: value\"; repeatable.")
+    @Option(
+        name: [.customShort("H"), .customLong("header")], help: "An extra request header, \"Name: value\"; repeatable.")
     var headers: [String] = []
     @Option(help: "Per-request timeout, connect included (default 10s).") var timeout: String?
     @Option(help: "Before starting, wait up to this long for each target to answer 2xx (e.g. 120s).") var waitReady:
@@ -119,57 +122,30 @@ struct LoadgenCommand: ParsableCommand {
     func run() throws {
         let plan = try LoadPlan(options: self)
         ShutdownSignals.block()
-        let runner = LoadRunner(plan: plan)
         let progress = ProgressPrinter(enabled: !quiet)
-
-        if let patience = plan.waitReady {
-            let ready = Blocking.wait { await runner.waitUntilReady(within: patience) }
-            if !ready {
-                progress.line("loadgen: targets not ready within \(LoadPlan.format(patience.inSeconds)) s")
-                Glibc.exit(1)
-            }
+        var signalled = false
+        let execution = LoadExecution(plan: plan, progress: progress, releasesLoops: false) { timeout in
+            guard case let .signal(signal)? = ShutdownSignals.wait(timeout: timeout) else { return false }
+            // A second signal ends loadgen at once, without the summary.
+            if signalled { Glibc._exit(128 + signal) }
+            signalled = true
+            return true
         }
-        runner.start()
-        var interrupted = false
-        var lastProgress = 0.0
-        // Requests still in flight when the run ends get their timeout to finish, then count as unfinished.
-        var drainDeadline: UInt64?
-        while !runner.isFinished {
-            if case let .signal(signal)? = ShutdownSignals.wait(timeout: .milliseconds(50)) {
-                if interrupted { Glibc._exit(128 + signal) }
-                interrupted = true
-                runner.stop()
-                drainDeadline = MonotonicClock.nanoseconds() + 1_000_000_000
+        switch execution.run() {
+        case let .targetsNotReady(patience):
+            progress.line("loadgen: targets not ready within \(LoadPlan.format(patience.inSeconds)) s")
+            Glibc.exit(1)
+        case let .finished(report):
+            print(report.text)
+            if let path = plan.jsonPath {
+                var document = report.json.serializedBytes
+                document.append(UInt8(ascii: "\n"))
+                guard Self.write(document, to: path) else {
+                    progress.line("loadgen: cannot write \(path)")
+                    Glibc.exit(2)
+                }
             }
-            let elapsed = runner.elapsed.inSeconds
-            if elapsed - lastProgress >= 1 {
-                lastProgress = elapsed
-                progress.report(elapsed: elapsed, runner: runner)
-            }
-            if drainDeadline == nil, runner.isStopping {
-                drainDeadline =
-                    MonotonicClock.nanoseconds() + UInt64(plan.timeout.wholeMilliseconds) * 1_000_000 + 500_000_000
-            }
-            if let drainDeadline, MonotonicClock.nanoseconds() > drainDeadline { break }
-        }
-        let tally = runner.stats.reduce(into: Tally()) { $0.add($1.total) }
-        let report = Report(
-            plan: plan, tally: tally, seconds: runner.elapsed.inSeconds, unfinished: runner.requestsInFlight,
-            interrupted: interrupted)
-        print(report.text)
-        if let path = plan.jsonPath {
-            var document = report.json.serializedBytes
-            document.append(UInt8(ascii: "\n"))
-            guard Self.write(document, to: path) else {
-                progress.line("loadgen: cannot write \(path)")
-                Glibc.exit(2)
-            }
-        }
-        switch (interrupted, report.outcome) {
-        case (true, _): Glibc.exit(130)
-        case (false, .pass): Glibc.exit(0)
-        case (false, .fail): Glibc.exit(1)
-        case (false, .inconclusive): Glibc.exit(3)
+            Glibc.exit(report.exitStatus)
         }
     }
 

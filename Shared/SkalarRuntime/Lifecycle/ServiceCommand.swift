@@ -6,6 +6,9 @@ import Glibc
 public protocol ServiceCommand {
     /// `frontend` or `backend`: the `service` label of logs and metrics, and the start of error lines.
     static var name: String { get }
+    /// How a user invokes it, for `--help`: the name, unless the service is a subcommand of another
+    /// program (`loadgen serve`).
+    static var invocation: String { get }
     /// One sentence for `--help`.
     static var abstract: String { get }
     /// The main listener's port unless `PORT` says otherwise; also what `healthcheck` asks.
@@ -21,6 +24,8 @@ public protocol ServiceCommand {
 }
 
 extension ServiceCommand {
+    public static var invocation: String { name }
+
     /// The shared settings with this service's default ports.
     private static var commonSettings: CommonSettings {
         CommonSettings(defaultPort: defaultPort, defaultAdminPort: defaultAdminPort)
@@ -65,10 +70,10 @@ extension ServiceCommand {
         """
         \(abstract)
 
-        USAGE: \(name) [--<setting> <value> ...]
-               \(name) healthcheck
+        USAGE: \(invocation) [--<setting> <value> ...]
+               \(invocation) healthcheck
 
-        `\(name) healthcheck` asks a running \(name)'s /healthz on 127.0.0.1:$PORT and exits 0 or 1.
+        `\(invocation) healthcheck` asks a running \(name)'s /healthz on 127.0.0.1:$PORT and exits 0 or 1.
 
         Each setting is a flag and an environment variable (--port and PORT); the flag wins, and an
         empty variable counts as unset. A value the service cannot use stops it at start-up with exit

@@ -69,6 +69,17 @@ struct Report {
         return verdicts
     }
 
+    /// The process's exit status for this report: 130 interrupted, else 1 a gate failed, 3 one could not
+    /// decide, 0 all passed.
+    var exitStatus: Int32 {
+        if interrupted { return 130 }
+        switch outcome {
+        case .pass: return 0
+        case .fail: return 1
+        case .inconclusive: return 3
+        }
+    }
+
     /// Fail when any gate failed; else inconclusive when any gate could not decide; else pass.
     var outcome: Verdict.Outcome {
         let outcomes = verdicts.map(\.outcome)
