@@ -116,8 +116,8 @@ def split_server():
 
     servers = []
 
-    def start(v1_share):
-        servers.append(SplitServer(v1_share))
+    def start(v1_share, **options):
+        servers.append(SplitServer(v1_share, **options))
         return servers[-1]
 
     yield start

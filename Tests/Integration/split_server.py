@@ -11,12 +11,14 @@ from conftest import free_port
 
 class SplitServer:
     """Answers every request 200 with `X-App-Version` drawn at random, v1 with `v1_share`, else v2, and
-    `X-Track` stable or canary to match. Path segments shape the answers, for the error and latency
+    `X-Track` stable or canary to match (other version names with `names`); `v1_share` may change while
+    it serves. Path segments shape the answers, for the error and latency
     gates: `/fail/N` answers every N-th request 500, `/canary-fails/N` every N-th v2 answer, `/delay/MS`
     waits MS ms before every answer, `/canary-delay/MS` before every v2 answer (they combine)."""
 
-    def __init__(self, v1_share):
+    def __init__(self, v1_share, names=("v1", "v2")):
         self.v1_share = v1_share
+        self.names = names
         self.port = free_port()
         self.draw = random.SystemRandom().random
         self.served = 0
@@ -43,16 +45,17 @@ class SplitServer:
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
                 self.served += 1
-                version, track = ("v1", "stable") if self.draw() < self.v1_share else ("v2", "canary")
-                self.canaries += version == "v2"
+                stable = self.draw() < self.v1_share
+                version, track = (self.names[0], "stable") if stable else (self.names[1], "canary")
+                self.canaries += not stable
                 path = head.split(b" ", 2)[1].decode()
                 fails = False
                 for kind, number in re.findall(r"/(fail|canary-fails|delay|canary-delay)/(\d+)", path):
                     if kind == "fail":
                         fails |= self.served % int(number) == 0
                     elif kind == "canary-fails":
-                        fails |= version == "v2" and self.canaries % int(number) == 0
-                    elif kind == "delay" or version == "v2":
+                        fails |= not stable and self.canaries % int(number) == 0
+                    elif kind == "delay" or not stable:
                         await asyncio.sleep(int(number) / 1000)
                 status = "500 Internal Server Error" if fails else "200 OK"
                 writer.write(f"HTTP/1.1 {status}\r\nX-App-Version: {version}\r\nX-Track: {track}\r\n"

@@ -84,6 +84,7 @@ def test_logs_are_json_lines_per_run(server, split_server):
     "touch {marker}",
     "/bin/sh -c 'touch {marker}'",
     "loadgen http://127.0.0.1:1 --json {marker}",
+    "loadgen http://127.0.0.1:1 --html={marker}",
     "loadgen http://127.0.0.1:1 --mix-file /etc/passwd",
     "loadgen http://127.0.0.1:1 --frobnicate",
     "loadgen http://127.0.0.1:1 --rate fast",

@@ -116,6 +116,12 @@ struct LoadgenCommand: ParsableCommand {
     var confidence: String?
     @Option(help: "Header whose values --expect-split checks (default X-App-Version).") var splitHeader: String?
     @Option(help: "Also write the report as JSON to this file.") var json: String?
+    @Option(
+        help: """
+            Also write the report as one self-contained HTML page to this file: throughput, latency and each \
+            version's share over time, the status mix, the gates.
+            """)
+    var html: String?
     @Option(help: "Event loops (default: usable CPUs).") var eventLoops: String?
     @Flag(help: "No progress line on standard error.") var quiet = false
 
@@ -137,13 +143,12 @@ struct LoadgenCommand: ParsableCommand {
             Glibc.exit(1)
         case let .finished(report):
             print(report.text)
-            if let path = plan.jsonPath {
-                var document = report.json.serializedBytes
-                document.append(UInt8(ascii: "\n"))
-                guard Self.write(document, to: path) else {
-                    progress.line("loadgen: cannot write \(path)")
-                    Glibc.exit(2)
-                }
+            var files: [(path: String, bytes: [UInt8])] = []
+            if let path = plan.jsonPath { files.append((path, report.json.serializedBytes + [UInt8(ascii: "\n")])) }
+            if let path = plan.htmlPath { files.append((path, Array(HTMLReport(report: report).html.utf8))) }
+            for file in files where !Self.write(file.bytes, to: file.path) {
+                progress.line("loadgen: cannot write \(file.path)")
+                Glibc.exit(2)
             }
             Glibc.exit(report.exitStatus)
         }

@@ -32,7 +32,7 @@ extension LoadPlan {
             headers: headers, waitReady: try values.duration(options.waitReady, "WAIT_READY"), gates: gates,
             eventLoops: try values.reader.integer(
                 options.eventLoops, "LOADGEN_EVENT_LOOPS", in: 1...64, default: UsableCPUs.count()),
-            jsonPath: values.raw(options.json, "JSON"))
+            jsonPath: values.raw(options.json, "JSON"), htmlPath: values.raw(options.html, "HTML"))
     }
 
     /// The targets, and the request path the last of them names (used when no mix is given).

@@ -27,6 +27,7 @@ struct LoadPlan {
     let gates: Gates
     let eventLoops: Int
     let jsonPath: String?
+    let htmlPath: String?
 
     /// The headers whose values are tallied; the first makes the version split unless `--split-header` says otherwise.
     static let versionHeaders: [HTTPField.Name] = [.appVersion, .backendVersion]

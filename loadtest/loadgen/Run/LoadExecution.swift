@@ -32,6 +32,13 @@ struct LoadExecution {
         runner.start()
         var interrupted = false
         var lastProgress = 0.0
+        var timeline: [TimelinePoint] = []
+        /// The second since the last tick, taken from every loop and kept for the report.
+        func tick(_ elapsed: Double) -> Tally {
+            let interval = runner.stats.reduce(into: Tally()) { $0.add($1.takeInterval()) }
+            timeline.append(TimelinePoint(elapsed: elapsed, interval: interval, splitHeader: plan.gates.splitHeader))
+            return interval
+        }
         var drainDeadline: UInt64?
         while !runner.isFinished {
             if !interrupted, pause(.milliseconds(50)) {
@@ -44,7 +51,12 @@ struct LoadExecution {
             let elapsed = runner.elapsed.inSeconds
             if elapsed - lastProgress >= 1 {
                 lastProgress = elapsed
-                progress.report(elapsed: elapsed, runner: runner)
+                let interval = tick(elapsed)
+                if progress.enabled {
+                    progress.report(
+                        elapsed: elapsed, interval: interval,
+                        total: runner.stats.reduce(into: Tally()) { $0.add($1.total) })
+                }
             }
             if drainDeadline == nil, runner.isStopping {
                 drainDeadline =
@@ -52,10 +64,12 @@ struct LoadExecution {
             }
             if let drainDeadline, MonotonicClock.nanoseconds() > drainDeadline { break }
         }
+        let seconds = runner.elapsed.inSeconds
+        if seconds > lastProgress { _ = tick(seconds) }
         let tally = runner.stats.reduce(into: Tally()) { $0.add($1.total) }
         return .finished(
             Report(
-                plan: plan, tally: tally, seconds: runner.elapsed.inSeconds, unfinished: runner.requestsInFlight,
-                interrupted: interrupted))
+                plan: plan, tally: tally, seconds: seconds, unfinished: runner.requestsInFlight,
+                interrupted: interrupted, timeline: timeline))
     }
 }

@@ -7,12 +7,10 @@ import SkalarRuntime
 struct ProgressPrinter {
     let enabled: Bool
 
-    func report(elapsed: Double, runner: LoadRunner) {
-        let interval = runner.stats.reduce(into: Tally()) { $0.add($1.takeInterval()) }
+    func report(elapsed: Double, interval: Tally, total: Tally) {
         guard enabled else { return }
-        let total = runner.stats.reduce(into: Tally()) { $0.add($1.total) }
-        let p50 = interval.latency.totalCount == 0 ? 0 : Double(interval.latency.valueAtPercentile(50)) / 1000
-        let p99 = interval.latency.totalCount == 0 ? 0 : Double(interval.latency.valueAtPercentile(99)) / 1000
+        let p50 = Report.percentile(interval.latency, 50)
+        let p99 = Report.percentile(interval.latency, 99)
         let versions = total.versions[HTTPField.Name.appVersion.rawName] ?? [:]
         let sum = versions.values.reduce(0, +)
         let split = versions.sorted { $0.key < $1.key }

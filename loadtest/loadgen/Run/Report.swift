@@ -8,6 +8,8 @@ struct Report {
     let seconds: Double
     let unfinished: Int
     let interrupted: Bool
+    /// Second by second, for the HTML report.
+    let timeline: [TimelinePoint]
 
     var errorRate: Double {
         let failed = tally.failures + tally.statuses.filter { $0.key >= 400 }.values.reduce(0, +)

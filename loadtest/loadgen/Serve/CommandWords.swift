@@ -55,7 +55,7 @@ enum CommandWords {
     }
 
     /// Options that would make the server read or write its own files.
-    static let refusedOptions: Set<String> = ["--json", "--mix-file"]
+    static let refusedOptions: Set<String> = ["--json", "--html", "--mix-file"]
 
     enum Refusal: Error, Equatable, CustomStringConvertible {
         case tooLong

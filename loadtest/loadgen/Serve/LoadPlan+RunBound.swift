@@ -9,6 +9,6 @@ extension LoadPlan {
         return LoadPlan(
             targets: targets, scenarios: scenarios, mode: mode, connections: connections, duration: running,
             requestLimit: requestLimit, timeout: timeout, headers: headers, waitReady: waitReady, gates: gates,
-            eventLoops: eventLoops, jsonPath: nil)
+            eventLoops: eventLoops, jsonPath: nil, htmlPath: nil)
     }
 }

@@ -1,8 +1,8 @@
 /// Escaping for text and attribute values in HTML. Every value that reaches the page goes through here.
-enum HTML {
+public enum HTML {
     /// `text` safe inside element content and inside quoted attribute values. Runs of bytes that need no
     /// escaping are copied whole.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var text = text
         return text.withUTF8 { bytes in
             guard
@@ -33,13 +33,5 @@ enum HTML {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
             return String(decoding: out, as: UTF8.self)
         }
-    }
-
-    /// One of the stylesheet's eight version colours, the same for the same version everywhere, so
-    /// reloading through a canary split shows which version answered at a glance.
-    static func colorClass(for version: String) -> String {
-        var hash: UInt32 = 2_166_136_261
-        for byte in version.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        return "tone-\(hash % 8)"
     }
 }
