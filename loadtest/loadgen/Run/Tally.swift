@@ -36,13 +36,16 @@ struct Tally {
         _ = latency.record(micros)
         statuses[status, default: 0] += 1
         for version in versions {
-            let counts = self.versions[version.header, default: [:]]
-            let value = Self.bounded(version.value, among: counts)
+            let value = boundedValue(version.value, of: version.header)
             self.versions[version.header, default: [:]][value, default: 0] += 1
         }
         if let splitValue {
-            byVersion[Self.bounded(splitValue, among: byVersion), default: VersionTally()]
-                .record(status: status, latencyMicros: micros)
+            // The key first, in a statement of its own: reading `byVersion` inside the mutating access
+            // would keep a second reference alive and copy the whole dictionary, histograms and all.
+            let key =
+                byVersion[splitValue] != nil || byVersion.count < Self.maxValuesPerHeader - 1
+                ? splitValue : Self.otherValues
+            byVersion[key, default: VersionTally()].record(status: status, latencyMicros: micros)
         }
     }
 
@@ -52,16 +55,20 @@ struct Tally {
         errors.merge(other.errors, uniquingKeysWith: +)
         for (header, counts) in other.versions {
             for (value, count) in counts {
-                versions[header, default: [:]][Self.bounded(value, among: versions[header] ?? [:]), default: 0] += count
+                let bounded = boundedValue(value, of: header)
+                versions[header, default: [:]][bounded, default: 0] += count
             }
         }
         for (value, version) in other.byVersion {
-            byVersion[Self.bounded(value, among: byVersion), default: VersionTally()].add(version)
+            let key =
+                byVersion[value] != nil || byVersion.count < Self.maxValuesPerHeader - 1 ? value : Self.otherValues
+            byVersion[key, default: VersionTally()].add(version)
         }
     }
 
-    /// `value`, or `otherValues` once `tallied` holds as many values as allowed and not this one.
-    private static func bounded<Count>(_ value: String, among tallied: [String: Count]) -> String {
-        tallied[value] != nil || tallied.count < maxValuesPerHeader - 1 ? value : otherValues
+    /// `value`, or `otherValues` once `header` has as many values as allowed and not this one.
+    private func boundedValue(_ value: String, of header: String) -> String {
+        guard let counts = versions[header] else { return value }
+        return counts[value] != nil || counts.count < Self.maxValuesPerHeader - 1 ? value : Self.otherValues
     }
 }
