@@ -32,7 +32,7 @@ class SplitServer:
 
     async def _serve(self, started):
         self.stopping = asyncio.Event()
-        server = await asyncio.start_server(self._connection, "127.0.0.1", self.port)
+        server = await asyncio.start_server(self._connection, "127.0.0.1", self.port, backlog=1024)
         started.set()
         await self.stopping.wait()
         server.close()
