@@ -12,12 +12,8 @@ struct ErrorRateDeltaGate {
     func verdict(_ versions: [String: VersionTally]) -> Verdict {
         let gate = "max-error-rate-delta \(comparison.pair)"
         let limit = "limit +\(Report.points(comparison.limit * 100)) at \(confidence) confidence"
-        guard let canary = versions[comparison.canary], let stable = versions[comparison.stable],
-            canary.responses > 0, stable.responses > 0
-        else {
-            return Verdict(
-                gate: gate, outcome: .inconclusive,
-                detail: "\(Self.missing(comparison, versions)) answered, so the two cannot be compared; \(limit)")
+        guard let (canary, stable) = comparison.tallies(in: versions) else {
+            return comparison.unanswered(gate: gate, limit: limit, versions)
         }
         let z = confidence.z()
         let (c, s) = (canary.errorRate, stable.errorRate)
@@ -40,12 +36,6 @@ struct ErrorRateDeltaGate {
                     + "from none; " + observed)
         }
         return Verdict(gate: gate, outcome: .pass, detail: observed)
-    }
-
-    /// Which of the pair never answered.
-    static func missing(_ comparison: VersionComparison, _ versions: [String: VersionTally]) -> String {
-        let absent = [comparison.canary, comparison.stable].filter { (versions[$0]?.responses ?? 0) == 0 }
-        return absent.count == 2 ? "neither \(absent[0]) nor \(absent[1])" : "\(absent[0]) never"
     }
 
     private static func percent(_ share: Double) -> String { Report.number(share * 100) }

@@ -17,13 +17,8 @@ struct LatencyRatioGate {
     func verdict(_ versions: [String: VersionTally]) -> Verdict {
         let gate = "max-p99-ratio \(comparison.pair)"
         let limit = "limit \(Report.number(comparison.limit))× at \(confidence) confidence"
-        guard let canary = versions[comparison.canary], let stable = versions[comparison.stable],
-            canary.responses > 0, stable.responses > 0
-        else {
-            return Verdict(
-                gate: gate, outcome: .inconclusive,
-                detail: "\(ErrorRateDeltaGate.missing(comparison, versions)) answered, so the two cannot be "
-                    + "compared; \(limit)")
+        guard let (canary, stable) = comparison.tallies(in: versions) else {
+            return comparison.unanswered(gate: gate, limit: limit, versions)
         }
         let z = confidence.z(simultaneousIntervals: 2)
         guard let c = QuantileInterval(canary.latency, quantile: Self.quantile, z: z),

@@ -6,6 +6,22 @@ struct VersionComparison {
 
     var pair: String { "\(canary)/\(stable)" }
 
+    /// Both versions' tallies, when both answered.
+    func tallies(in versions: [String: VersionTally]) -> (canary: VersionTally, stable: VersionTally)? {
+        guard let canary = versions[canary], let stable = versions[stable], canary.responses > 0,
+            stable.responses > 0
+        else { return nil }
+        return (canary, stable)
+    }
+
+    /// A comparison gate's verdict when one of the pair never answered: it cannot decide.
+    func unanswered(gate: String, limit: String, _ versions: [String: VersionTally]) -> Verdict {
+        let absent = [canary, stable].filter { (versions[$0]?.responses ?? 0) == 0 }
+        let who = absent.count == 2 ? "neither \(absent[0]) nor \(absent[1])" : "\(absent[0]) never"
+        return Verdict(
+            gate: gate, outcome: .inconclusive, detail: "\(who) answered, so the two cannot be compared; \(limit)")
+    }
+
     /// `CANARY/STABLE=LIMIT[,...]`, each limit above 0; nil when malformed.
     static func parse(_ text: String) -> [VersionComparison]? {
         var comparisons: [VersionComparison] = []
