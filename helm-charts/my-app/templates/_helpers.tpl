@@ -295,10 +295,13 @@ as its Deployment does, so no `helm upgrade` can point a route at a subset whose
 created: a stable rolling update stays inside the `stable` subset, and an aborted canary's share returns
 to it the moment the routes change. With the canary: optional header routing to it, then the weighted
 split. A new canary's weight must wait for its pods (README, "Canary": enable at weight 0 with --wait).
+With Argo Rollouts the `primary` route names both subsets at 100/0 and Argo sets the weights while a
+canary runs (frontend-rollout.yaml); the chart's canary is off then (values.schema.json).
 */}}
 {{- define "my-app.frontend.httpRoutes" -}}
 {{- $fe := .Values.frontend -}}
 {{- $i := .Values.istio.frontend -}}
+{{- $split := or $fe.canary.enabled (include "my-app.argoRollouts" .) -}}
 {{- if and $fe.canary.enabled $fe.canary.header.enabled }}
 - name: canary-by-header
   match:
@@ -317,11 +320,11 @@ split. A new canary's weight must wait for its pods (README, "Canary": enable at
         host: frontend-service
         subset: stable
       weight: {{ if $fe.canary.enabled }}{{ sub 100 (int $fe.canary.weight) }}{{ else }}100{{ end }}
-    {{- if $fe.canary.enabled }}
+    {{- if $split }}
     - destination:
         host: frontend-service
         subset: canary
-      weight: {{ int $fe.canary.weight }}
+      weight: {{ if $fe.canary.enabled }}{{ int $fe.canary.weight }}{{ else }}0{{ end }}
     {{- end }}
   {{- include "my-app.istioTimeoutRetries" $i | nindent 2 }}
 {{- end -}}
