@@ -585,3 +585,14 @@ spec:
 - {{ . | quote }}
 {{- end }}
 {{- end -}}
+
+{{/*
+"true" when the loadgen server gets a PeerAuthentication of its own (loadgen-server-peerauthentication.yaml:
+plain text accepted on 8080 for Flagger's controller). Its pod then does not carry
+app.kubernetes.io/part-of, so that the release's PeerAuthentication (which selects by it) does not
+select it as well: Istio applies only one selector-based policy to a workload, the oldest.
+*/}}
+{{- define "my-app.loadgen.serverOwnPeerAuthentication" -}}
+{{- $pa := .Values.istio.peerAuthentication -}}
+{{- if and (include "my-app.loadgen.serverEnabled" .) .Values.istio.enabled $pa.enabled .Values.loadgen.server.acceptPlaintext -}}true{{- end -}}
+{{- end -}}
