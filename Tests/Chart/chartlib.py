@@ -105,7 +105,7 @@ class Manifests:
         return found[0] if found else None
 
     def workloads(self) -> list[dict[str, Any]]:
-        return [d for d in self.docs if d["kind"] in ("Deployment", "StatefulSet", "Job", "Pod")]
+        return [d for d in self.docs if d["kind"] in ("Deployment", "StatefulSet", "Job", "Pod", "Rollout")]
 
 
 def manifests(values_file: str | None = None, **kwargs: Any) -> Manifests:

@@ -16,8 +16,8 @@ ALL = [None, *VALUE_FILES]
 
 
 def pod_templates(m):
-    """(owner, pod labels) of every Deployment and StatefulSet: the services' and the bundled PostgreSQL's."""
-    return [(w, pod_metadata(w)["labels"]) for w in m.docs if w["kind"] in ("Deployment", "StatefulSet")]
+    """(owner, pod labels) of every Deployment, StatefulSet and Argo Rollout: the services' and the bundled PostgreSQL's."""
+    return [(w, pod_metadata(w)["labels"]) for w in m.docs if w["kind"] in ("Deployment", "StatefulSet", "Rollout")]
 
 
 def service_templates(m):
@@ -457,8 +457,12 @@ def test_hpas_target_the_services_deployments(values_file):
         assert hpa["apiVersion"] == "autoscaling/v2"
         target = hpa["spec"]["scaleTargetRef"]
         service = {"frontend-app-hpa": "frontend", "backend-app-hpa": "backend"}[hpa["metadata"]["name"]]
-        assert target == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{service}-app-deployment"}
-        deployment = m.get("Deployment", target["name"])
+        if service == "frontend" and m.of_kind("Rollout"):  # progressiveDelivery.argoRollouts
+            assert target == {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "frontend-app-rollout"}
+            assert not m.find("Deployment", "frontend-app-deployment")
+        else:
+            assert target == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{service}-app-deployment"}
+        deployment = m.get(target["kind"], target["name"])
         assert "replicas" not in deployment["spec"]  # the HPA owns the count; upgrades never reset it
         names = {c["name"] for c in pod_spec(deployment)["containers"]}
         for metric in hpa["spec"]["metrics"]:
@@ -493,7 +497,7 @@ def test_memory_metric_is_optional():
 def test_no_backend_hpa_on_sqlite(values_file):
     m = manifests(values_file)
     for hpa in m.of_kind("HorizontalPodAutoscaler"):
-        assert hpa["spec"]["scaleTargetRef"]["name"] == "frontend-app-deployment"
+        assert hpa["spec"]["scaleTargetRef"]["name"] in ("frontend-app-deployment", "frontend-app-rollout")
     backend = m.get("StatefulSet", "backend-app")
     assert backend["spec"]["replicas"] == 1
     assert not [w for w in m.docs if w["kind"] in ("Deployment", "StatefulSet")

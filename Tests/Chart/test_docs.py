@@ -94,6 +94,15 @@ def test_notes_follow_the_options():
     assert "emptyDir" in monitored
 
 
+def test_notes_follow_progressive_delivery():
+    argo = notes("progressiveDelivery.argoRollouts.enabled=true")
+    assert "kubectl argo rollouts get rollout frontend-app-rollout" in argo
+    assert "deployment/frontend-app-deployment" not in argo.split("2. Open it")[0]
+    flagger = notes("progressiveDelivery.flagger.enabled=true")
+    assert "kubectl get canaries.flagger.app frontend-app-deployment" in flagger
+    assert "kubectl rollout status deployment/loadgen" in flagger
+
+
 def test_notes_follow_the_engine():
     bundled = notes("backend.database.engine=postgresql", "postgresql.bundled.enabled=true",
                     "postgresql.bundled.password=pw")

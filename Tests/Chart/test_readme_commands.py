@@ -42,6 +42,10 @@ KINDS = {
     "AuthorizationPolicy": ("authorizationpolicy", "authorizationpolicies"),
     "HTTPRoute": ("httproute", "httproutes"),
     "Cluster": ("clusters.postgresql.cnpg.io", "cluster.postgresql.cnpg.io"),
+    "Canary": ("canary", "canaries", "canaries.flagger.app", "canary.flagger.app"),
+    "MetricTemplate": ("metrictemplate", "metrictemplates", "metrictemplates.flagger.app"),
+    "Rollout": ("rollout", "rollouts", "rollouts.argoproj.io", "ro"),
+    "AnalysisTemplate": ("analysistemplate", "analysistemplates", "analysistemplates.argoproj.io"),
 }
 KIND_OF = {alias: kind for kind, aliases in KINDS.items() for alias in aliases}
 # Kinds whose objects are not the chart's (a command may name them without a check).
@@ -166,10 +170,11 @@ class Chart:
                     ("gatewayAPI.enabled=true", "frontend.canary.enabled=true"),
                     ("backend.database.engine=postgresql", "postgresql.bundled.enabled=true",
                      "postgresql.bundled.password=pw"),
-                    ("backend.database.engine=postgresql", "postgresql.cnpg.enabled=true")]
+                    ("backend.database.engine=postgresql", "postgresql.cnpg.enabled=true"),
+                    ("progressiveDelivery.flagger.enabled=true",), ("progressiveDelivery.argoRollouts.enabled=true",)]
         docs = [d for sets in variants for d in chartlib.render(sets=sets, extra=("--namespace", "default"))]
         self.objects = {(d["kind"], d["metadata"]["name"]) for d in docs}
-        self.workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet", "Job", "Pod")]
+        self.workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet", "Job", "Pod", "Rollout")]
         for sts in (d for d in docs if d["kind"] == "StatefulSet"):
             name = sts["metadata"]["name"]
             for i in range(sts["spec"]["replicas"]):
@@ -257,6 +262,11 @@ def _kubectl(argv, chart, created, problems, where):
     verb, rest = positional[0], positional[1:]
     if verb == "rollout" and rest:
         rest = rest[1:]
+    if verb == "argo" and rest[:1] == ["rollouts"]:
+        # The Argo Rollouts plugin: `kubectl argo rollouts get rollout NAME`, `... promote NAME`.
+        words = rest[2:]
+        rest = ["rollout", *(words[1:] if words[:1] == ["rollout"] else words)]
+        verb = "get"
     if verb in ("run", "create", "apply", "config", "version", "cluster-info", "top", "api-resources"):
         rest = []
     for selector in (v for f, v in flags if f in ("-l", "--selector")):
@@ -437,6 +447,9 @@ BAD = {
     "the ingress gateway outside istio-system": "kubectl port-forward svc/istio-ingressgateway 8080:80",
     "a misspelt value": "helm upgrade my-app ./helm-charts/my-app --reuse-values --set frontend.canary.weigth=10",
     "a value the schema refuses": "helm upgrade my-app ./helm-charts/my-app --set frontend.canary.weight=110",
+    "a Rollout the chart does not render": "kubectl argo rollouts promote frontend-app-deployment",
+    "a combination the schema refuses": "helm upgrade my-app ./helm-charts/my-app --set progressiveDelivery.flagger.enabled=true "
+                                        "--set frontend.canary.enabled=true",
     "another release name": "helm install myapp ./helm-charts/my-app",
     "another chart path": "helm install my-app ./charts/my-app",
     "a Service that does not exist": "kubectl run t --rm -i --image=busybox:1.36 -- wget -q -O- http://frontend-svc",
@@ -478,9 +491,11 @@ def test_the_check_accepts_the_right_names(chart):
         "--set frontend.canary.weight=50",
         "kubectl run loadgen --rm -i --image=loadgen:v1 -- http://istio-ingressgateway.istio-system "
         "--host my-app.example.com",
+        "kubectl argo rollouts get rollout frontend-app-rollout --watch",
+        "kubectl get canaries.flagger.app frontend-app-deployment",
     ])
     problems, checked = check(f"```bash\n{good}\n```\n", chart)
-    assert (problems, checked) == ([], 10)
+    assert (problems, checked) == ([], 12)
 
 
 def test_inline_commands_are_checked_too(chart):

@@ -11,6 +11,8 @@ from chartlib import CHART, HELMS, run
 POSTGRESQL = ["backend.database.engine=postgresql"]
 EXTERNAL = ["externalDatabase.enabled=true", "externalDatabase.host=db.example.com", "externalDatabase.existingSecret=db"]
 BUNDLED = ["postgresql.bundled.enabled=true", "postgresql.bundled.password=pw"]
+FLAGGER = "progressiveDelivery.flagger.enabled=true"
+ARGO = "progressiveDelivery.argoRollouts.enabled=true"
 
 BAD = {
     "canary weight above 100": ["frontend.canary.weight=101"],
@@ -54,6 +56,25 @@ BAD = {
     "CloudNativePG without instances": [*POSTGRESQL, "postgresql.cnpg.enabled=true", "postgresql.cnpg.instances=0"],
     "backend replicas zero on PostgreSQL": [*POSTGRESQL, *BUNDLED, "backend.replicaCount=0"],
     "unknown backend autoscaling key": [*POSTGRESQL, *BUNDLED, "backend.autoscaling.replicas=3"],
+    # Progressive delivery: combinations that cannot work.
+    "Flagger with the chart's canary": [FLAGGER, "frontend.canary.enabled=true"],
+    "Flagger without Istio": [FLAGGER, "istio.enabled=false"],
+    "Flagger with the Gateway API": [FLAGGER, "gatewayAPI.enabled=true"],
+    "Flagger with Argo Rollouts": [FLAGGER, ARGO],
+    "Argo Rollouts with the chart's canary": [ARGO, "frontend.canary.enabled=true"],
+    "Argo Rollouts without Istio": [ARGO, "istio.enabled=false"],
+    "Argo Rollouts with the Gateway API": [ARGO, "gatewayAPI.enabled=true"],
+    "Flagger step weight above 100": [FLAGGER, "progressiveDelivery.flagger.analysis.stepWeight=101"],
+    "Flagger error rate as a percentage": [FLAGGER, "progressiveDelivery.flagger.metrics.maxErrorRate=5"],
+    "Flagger namespace not a DNS label": [FLAGGER, "progressiveDelivery.flagger.namespace=Istio_System"],
+    "webhook arguments with a shell's metacharacter": [FLAGGER, "progressiveDelivery.flagger.webhooks.load.args=--rate 1; rm -rf /"],
+    "unknown Flagger key": ["progressiveDelivery.flagger.stepWeight=5"],
+    "Argo step of an unknown kind": [ARGO, 'json:progressiveDelivery.argoRollouts.steps=[{"setWeigth":10}]'],
+    "Argo step with two kinds": [ARGO, 'json:progressiveDelivery.argoRollouts.steps=[{"setWeight":10,"pause":{}}]'],
+    "Argo analysis other than loadgen": [ARGO, 'json:progressiveDelivery.argoRollouts.steps=[{"analysis":"smoke"}]'],
+    "Argo weight above 100": [ARGO, 'json:progressiveDelivery.argoRollouts.steps=[{"setWeight":110}]'],
+    "Argo without steps": [ARGO, "json:progressiveDelivery.argoRollouts.steps=[]"],
+    "loadgen server without a run bound": ["loadgen.server.maxRunSeconds=0"],
 }
 
 GOOD = {
@@ -69,13 +90,19 @@ GOOD = {
                                                       "postgresql.bundled.existingSecret=db"],
     "PostgreSQL with fixed replicas": [*POSTGRESQL, *BUNDLED, "backend.autoscaling.enabled=false", "backend.replicaCount=4"],
     "external server by IPv6 address": [*POSTGRESQL, *EXTERNAL, "externalDatabase.host=[fd00::5]"],
+    "Flagger": [FLAGGER],
+    "Flagger without autoscaling or a gateway": [FLAGGER, "frontend.autoscaling.enabled=false", "istio.gateway.enabled=false"],
+    "Argo Rollouts": [ARGO],
+    "Argo Rollouts pausing until promoted by hand": [
+        ARGO, 'json:progressiveDelivery.argoRollouts.steps=[{"setWeight":20},{"pause":{}},{"analysis":"loadgen"}]'],
+    "the loadgen server on its own": ["loadgen.server.enabled=true"],
 }
 
 
 def template(helm, sets):
     argv = [HELMS[helm], "template", "my-app", str(CHART)]
-    for item in sets:
-        argv += ["--set", item]
+    for item in sets:  # "json:key=value" goes to --set-json (lists, numbers that --set would make text)
+        argv += ["--set-json", item[5:]] if item.startswith("json:") else ["--set", item]
     return run(argv)
 
 

@@ -105,6 +105,112 @@ CNPG_SCHEMAS = {
 }
 
 
+# The Flagger (flagger.app/v1beta1) and Argo Rollouts (argoproj.io/v1alpha1) fields the chart renders, from
+# the controllers' documented specs: Flagger's Canary (targetRef, autoscalerRef, service with its Istio
+# fields, analysis with metrics and webhooks) and MetricTemplate (provider, query); Argo Rollouts' Rollout
+# (spec.strategy.canary with canaryService, stableService, trafficRouting.istio and steps) and
+# AnalysisTemplate (args, metrics with the job provider). No Python package ships these CRDs' schemas or
+# models (PyPI has no cloudcoil models for either, checked with `pip index versions`); this keeps unknown
+# or misspelt fields out. The pod template of a Rollout and the Job spec of an AnalysisTemplate are the
+# Kubernetes types and are validated as a Deployment and a Job by kubernetes-validate (validate_progressive).
+def _obj(properties, required=()):
+    return {"type": "object", "additionalProperties": False, "properties": properties, "required": list(required)}
+
+
+_STR = {"type": "string", "minLength": 1}
+_NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 253}
+_INT_OR_STR = {"type": ["integer", "string"]}
+_LABELS = _obj({"labels": _STRING_MAP, "annotations": _STRING_MAP})
+_REF = _obj({"apiVersion": _STR, "kind": _STR, "name": _NAME}, ["apiVersion", "kind", "name"])
+_ARGO_DURATION = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^[0-9]+(s|m|h)?$"}]}
+
+
+def _top(api_version, kind, spec):
+    return _obj({"apiVersion": {"const": api_version}, "kind": {"const": kind}, "metadata": _META, "spec": spec},
+                ["apiVersion", "kind", "metadata", "spec"])
+
+
+PROGRESSIVE_SCHEMAS = {
+    "Canary": _top("flagger.app/v1beta1", "Canary", _obj({
+        "targetRef": {**_REF, "properties": {**_REF["properties"], "kind": {"enum": ["Deployment", "DaemonSet", "Service"]}}},
+        "autoscalerRef": {**_REF, "properties": {**_REF["properties"],
+                                                 "kind": {"enum": ["HorizontalPodAutoscaler", "ScaledObject"]}}},
+        "progressDeadlineSeconds": {"type": "integer", "minimum": 1},
+        "service": _obj({
+            "name": _NAME, "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+            "targetPort": _INT_OR_STR, "portName": _STR, "gateways": {"type": "array", "items": _STR},
+            "hosts": {"type": "array", "items": _STR},
+            "trafficPolicy": {"type": "object"},  # Istio's TrafficPolicy: checked with the Istio model
+            "timeout": _DURATION,
+            "retries": _obj({"attempts": {"type": "integer", "minimum": 0}, "perTryTimeout": _DURATION,
+                             "retryOn": _STR}),
+            "apex": _LABELS, "primary": _LABELS, "canary": _LABELS}, ["port"]),
+        "analysis": _obj({
+            "interval": _DURATION, "threshold": {"type": "integer", "minimum": 1},
+            "maxWeight": {"type": "integer", "minimum": 1, "maximum": 100},
+            "stepWeight": {"type": "integer", "minimum": 1, "maximum": 100},
+            "metrics": {"type": "array", "items": _obj({
+                "name": _STR, "interval": _DURATION,
+                "templateRef": _obj({"name": _NAME, "namespace": _NAME}, ["name"]),
+                "thresholdRange": _obj({"min": {"type": "number"}, "max": {"type": "number"}})}, ["name"])},
+            "webhooks": {"type": "array", "items": _obj({
+                "name": _STR, "url": {"type": "string", "pattern": "^https?://"}, "timeout": _DURATION,
+                "type": {"enum": ["confirm-rollout", "pre-rollout", "rollout", "confirm-traffic-increase",
+                                  "confirm-promotion", "post-rollout", "rollback", "event"]},
+                "metadata": _STRING_MAP}, ["name", "url"])}},
+            ["interval", "threshold"])}, ["targetRef", "service", "analysis"])),
+    "MetricTemplate": _top("flagger.app/v1beta1", "MetricTemplate", _obj({
+        "provider": _obj({"type": {"enum": ["prometheus", "datadog", "cloudwatch", "newrelic", "graphite",
+                                            "stackdriver", "influxdb", "dynatrace", "keptn", "splunk"]},
+                          "address": {"type": "string", "pattern": "^https?://"}}, ["type"]),
+        "query": _STR}, ["provider", "query"])),
+    "Rollout": _top("argoproj.io/v1alpha1", "Rollout", _obj({
+        "replicas": {"type": "integer", "minimum": 0}, "revisionHistoryLimit": {"type": "integer", "minimum": 0},
+        "minReadySeconds": {"type": "integer", "minimum": 0}, "progressDeadlineSeconds": {"type": "integer", "minimum": 1},
+        "selector": _obj({"matchLabels": _STRING_MAP}, ["matchLabels"]),
+        "template": {"type": "object"},  # a PodTemplateSpec: validated by kubernetes-validate
+        "strategy": _obj({"canary": _obj({
+            "canaryService": _NAME, "stableService": _NAME, "maxUnavailable": _INT_OR_STR, "maxSurge": _INT_OR_STR,
+            "trafficRouting": _obj({"istio": _obj({
+                "virtualServices": {"type": "array", "minItems": 1, "items": _obj(
+                    {"name": _NAME, "routes": {"type": "array", "items": _STR}}, ["name"])},
+                "destinationRule": _obj({"name": _NAME, "canarySubsetName": _STR, "stableSubsetName": _STR},
+                                        ["name", "canarySubsetName", "stableSubsetName"])})}),
+            "steps": {"type": "array", "items": {"oneOf": [
+                _obj({"setWeight": {"type": "integer", "minimum": 0, "maximum": 100}}, ["setWeight"]),
+                _obj({"pause": _obj({"duration": _ARGO_DURATION})}, ["pause"]),
+                _obj({"analysis": _obj({
+                    "templates": {"type": "array", "minItems": 1, "items": _obj({"templateName": _NAME}, ["templateName"])},
+                    "args": {"type": "array", "items": _obj({"name": _STR, "value": {"type": "string"}}, ["name"])}},
+                    ["templates"])}, ["analysis"])]}}})}, ["canary"])},
+        ["selector", "template", "strategy"])),
+    "AnalysisTemplate": _top("argoproj.io/v1alpha1", "AnalysisTemplate", _obj({
+        "args": {"type": "array", "items": _obj({"name": _STR, "value": {"type": "string"}}, ["name"])},
+        "metrics": {"type": "array", "minItems": 1, "items": _obj({
+            "name": _STR, "count": {"type": "integer", "minimum": 0}, "failureLimit": {"type": "integer"},
+            "interval": _ARGO_DURATION,
+            "provider": _obj({"job": _obj({"metadata": _LABELS, "spec": {"type": "object"}}, ["spec"])})},
+            ["name", "provider"])}}, ["metrics"])),
+}
+
+
+def validate_progressive(doc, kube_version):
+    """A Flagger or Argo Rollouts object: its schema above, and the Kubernetes and Istio types it embeds."""
+    jsonschema.validate(doc, PROGRESSIVE_SCHEMAS[doc["kind"]])
+    meta = {"name": doc["metadata"]["name"], "namespace": doc["metadata"]["namespace"]}
+    if doc["kind"] == "Rollout":
+        chartlib.kubernetes_validate({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": {
+            "selector": doc["spec"]["selector"], "template": doc["spec"]["template"]}}, kube_version)
+    elif doc["kind"] == "AnalysisTemplate":
+        for metric in doc["spec"]["metrics"]:
+            chartlib.kubernetes_validate({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta,
+                                          "spec": metric["provider"]["job"]["spec"]}, kube_version)
+    elif doc["kind"] == "Canary":
+        chartlib.validate_crd({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta,
+                               "spec": {"host": doc["spec"]["service"]["name"],
+                                        "trafficPolicy": doc["spec"]["service"]["trafficPolicy"]}})
+
+
 def validate_gateway_api(doc):
     jsonschema.validate(doc, GATEWAY_API_SCHEMAS[doc["kind"]])
 
@@ -122,6 +228,9 @@ def validate_object(doc, kube_version):
     if group == "postgresql.cnpg.io":
         validate_cnpg(doc)
         return "cnpg"
+    if group in ("flagger.app", "argoproj.io"):
+        validate_progressive(doc, kube_version)
+        return "progressive"
     if group.endswith("istio.io") or group == "monitoring.coreos.com":
         chartlib.validate_crd(doc)
         return "crd-model"
@@ -159,6 +268,8 @@ def test_the_matrix_covers_every_kind_the_chart_can_render():
         ("security.istio.io/v1", "AuthorizationPolicy"), ("gateway.networking.k8s.io/v1", "Gateway"),
         ("gateway.networking.k8s.io/v1", "HTTPRoute"), ("monitoring.coreos.com/v1", "ServiceMonitor"),
         ("monitoring.coreos.com/v1", "PrometheusRule"), ("v1", "Secret"), ("postgresql.cnpg.io/v1", "Cluster"),
+        ("flagger.app/v1beta1", "Canary"), ("flagger.app/v1beta1", "MetricTemplate"),
+        ("argoproj.io/v1alpha1", "Rollout"), ("argoproj.io/v1alpha1", "AnalysisTemplate"),
     }
     assert kinds == expected
 

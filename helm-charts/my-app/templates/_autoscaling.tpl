@@ -1,7 +1,8 @@
 {{/*
 The HorizontalPodAutoscaler (autoscaling/v2) of a service's Deployment, and its PodDisruptionBudget: the
 frontend's and, with PostgreSQL, the backend's. Call with (dict "root" $ "name" "frontend" "component" "web"
-"v" .Values.frontend "deployment" "frontend-app-deployment").
+"v" .Values.frontend "deployment" "frontend-app-deployment"), and "rollout" true when the target is an Argo
+Rollout of that name instead of a Deployment.
 */}}
 {{- define "my-app.horizontalPodAutoscaler" -}}
 {{- $a := .v.autoscaling -}}
@@ -17,8 +18,13 @@ metadata:
     {{- include "my-app.componentLabels" (dict "root" .root "name" .name "component" .component) | nindent 4 }}
 spec:
   scaleTargetRef:
+    {{- if .rollout }}
+    apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    {{- else }}
     apiVersion: apps/v1
     kind: Deployment
+    {{- end }}
     name: {{ .deployment }}
   minReplicas: {{ $a.minReplicas }}
   maxReplicas: {{ $a.maxReplicas }}

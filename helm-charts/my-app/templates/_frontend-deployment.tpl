@@ -30,79 +30,90 @@ spec:
     matchLabels:
       {{- include "my-app.frontend.deploymentSelectorLabels" (dict "root" $ "track" .track) | nindent 6 }}
   template:
-    metadata:
-      labels:
-        {{- include "my-app.frontend.deploymentSelectorLabels" (dict "root" $ "track" .track) | nindent 8 }}
-        version: {{ .version | quote }}
-        app.kubernetes.io/name: frontend
-        app.kubernetes.io/component: web
-        app.kubernetes.io/part-of: skalar
-        app.kubernetes.io/version: {{ .tag | quote }}
-        {{- with include "my-app.istioInjectLabel" $ }}
-        {{- . | nindent 8 }}
-        {{- end }}
-        {{- with $fe.podLabels }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
-      {{- with (include "my-app.appPodAnnotations" (dict "root" $ "v" $fe "proxyDrain" "outliveApp") | trim) }}
-      annotations:
-        {{- . | nindent 8 }}
-      {{- end }}
-    spec:
-      serviceAccountName: frontend
-      automountServiceAccountToken: false
-      enableServiceLinks: false
-      terminationGracePeriodSeconds: {{ $fe.terminationGracePeriodSeconds }}
+    {{- include "my-app.frontend.podTemplate" . | nindent 4 }}
+{{- end -}}
+
+{{/*
+The pod template of the frontend: the Deployments' and, with progressiveDelivery.argoRollouts, the Rollout's
+(frontend-rollout.yaml). Call with (dict "root" $ "track" "stable|canary|rollout" "version" "v1"
+"image" "repo:tag" "tag" "v1").
+*/}}
+{{- define "my-app.frontend.podTemplate" -}}
+{{- $ := .root -}}
+{{- $fe := $.Values.frontend -}}
+metadata:
+  labels:
+    {{- include "my-app.frontend.deploymentSelectorLabels" (dict "root" $ "track" .track) | nindent 4 }}
+    version: {{ .version | quote }}
+    app.kubernetes.io/name: frontend
+    app.kubernetes.io/component: web
+    app.kubernetes.io/part-of: skalar
+    app.kubernetes.io/version: {{ .tag | quote }}
+    {{- with include "my-app.istioInjectLabel" $ }}
+    {{- . | nindent 4 }}
+    {{- end }}
+    {{- with $fe.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with (include "my-app.appPodAnnotations" (dict "root" $ "v" $fe "proxyDrain" "outliveApp") | trim) }}
+  annotations:
+    {{- . | nindent 4 }}
+  {{- end }}
+spec:
+  serviceAccountName: frontend
+  automountServiceAccountToken: false
+  enableServiceLinks: false
+  terminationGracePeriodSeconds: {{ $fe.terminationGracePeriodSeconds }}
+  securityContext:
+    {{- include "my-app.podSecurityContext" $ | nindent 4 }}
+  {{- with $.Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  containers:
+    - name: frontend
+      image: {{ .image | quote }}
+      imagePullPolicy: {{ $fe.image.pullPolicy }}
       securityContext:
-        {{- include "my-app.podSecurityContext" $ | nindent 8 }}
-      {{- with $.Values.imagePullSecrets }}
-      imagePullSecrets:
+        {{- include "my-app.containerSecurityContext" $ | nindent 8 }}
+      ports:
+        - name: http
+          containerPort: 8080
+          protocol: TCP
+      env:
+        {{- include "my-app.commonEnv" (dict "v" $fe) | nindent 8 }}
+        - name: BACKEND_URL
+          value: {{ $fe.backendURL | quote }}
+        - name: BACKEND_TIMEOUT_MS
+          value: {{ $fe.backendTimeoutMs | quote }}
+        - name: CPU_WORK_MS
+          value: {{ $fe.cpuWorkMs | quote }}
+        {{- if ne $fe.eventLoops nil }}
+        - name: EVENT_LOOPS
+          value: {{ $fe.eventLoops | quote }}
+        {{- end }}
+        {{- with $fe.extraEnv }}
         {{- toYaml . | nindent 8 }}
-      {{- end }}
-      containers:
-        - name: frontend
-          image: {{ .image | quote }}
-          imagePullPolicy: {{ $fe.image.pullPolicy }}
-          securityContext:
-            {{- include "my-app.containerSecurityContext" $ | nindent 12 }}
-          ports:
-            - name: http
-              containerPort: 8080
-              protocol: TCP
-          env:
-            {{- include "my-app.commonEnv" (dict "v" $fe) | nindent 12 }}
-            - name: BACKEND_URL
-              value: {{ $fe.backendURL | quote }}
-            - name: BACKEND_TIMEOUT_MS
-              value: {{ $fe.backendTimeoutMs | quote }}
-            - name: CPU_WORK_MS
-              value: {{ $fe.cpuWorkMs | quote }}
-            {{- if ne $fe.eventLoops nil }}
-            - name: EVENT_LOOPS
-              value: {{ $fe.eventLoops | quote }}
-            {{- end }}
-            {{- with $fe.extraEnv }}
-            {{- toYaml . | nindent 12 }}
-            {{- end }}
-          {{- include "my-app.probes" (dict "p" $fe.probes) | nindent 10 }}
-          {{- with include "my-app.lifecycle" $fe }}
-          {{- . | nindent 10 }}
-          {{- end }}
-          resources:
-            {{- toYaml $fe.resources | nindent 12 }}
-      {{- with include "my-app.topologySpread" (dict "t" $fe.topologySpread "selector" (include "my-app.frontend.selectorLabels" $)) }}
+        {{- end }}
+      {{- include "my-app.probes" (dict "p" $fe.probes) | nindent 6 }}
+      {{- with include "my-app.lifecycle" $fe }}
       {{- . | nindent 6 }}
       {{- end }}
-      {{- with $fe.nodeSelector }}
-      nodeSelector:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-      {{- with $fe.affinity }}
-      affinity:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-      {{- with $fe.tolerations }}
-      tolerations:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
+      resources:
+        {{- toYaml $fe.resources | nindent 8 }}
+  {{- with include "my-app.topologySpread" (dict "t" $fe.topologySpread "selector" (include "my-app.frontend.selectorLabels" $)) }}
+  {{- . | nindent 2 }}
+  {{- end }}
+  {{- with $fe.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $fe.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $fe.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end -}}

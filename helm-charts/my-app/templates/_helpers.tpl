@@ -295,10 +295,13 @@ as its Deployment does, so no `helm upgrade` can point a route at a subset whose
 created: a stable rolling update stays inside the `stable` subset, and an aborted canary's share returns
 to it the moment the routes change. With the canary: optional header routing to it, then the weighted
 split. A new canary's weight must wait for its pods (README, "Canary": enable at weight 0 with --wait).
+With Argo Rollouts the `primary` route names both subsets at 100/0 and Argo sets the weights while a
+canary runs (frontend-rollout.yaml); the chart's canary is off then (values.schema.json).
 */}}
 {{- define "my-app.frontend.httpRoutes" -}}
 {{- $fe := .Values.frontend -}}
 {{- $i := .Values.istio.frontend -}}
+{{- $split := or $fe.canary.enabled (include "my-app.argoRollouts" .) -}}
 {{- if and $fe.canary.enabled $fe.canary.header.enabled }}
 - name: canary-by-header
   match:
@@ -317,11 +320,11 @@ split. A new canary's weight must wait for its pods (README, "Canary": enable at
         host: frontend-service
         subset: stable
       weight: {{ if $fe.canary.enabled }}{{ sub 100 (int $fe.canary.weight) }}{{ else }}100{{ end }}
-    {{- if $fe.canary.enabled }}
+    {{- if $split }}
     - destination:
         host: frontend-service
         subset: canary
-      weight: {{ int $fe.canary.weight }}
+      weight: {{ if $fe.canary.enabled }}{{ int $fe.canary.weight }}{{ else }}0{{ end }}
     {{- end }}
   {{- include "my-app.istioTimeoutRetries" $i | nindent 2 }}
 {{- end -}}
@@ -419,4 +422,177 @@ Istio's injection). Call with the annotation's index.
 */}}
 {{- define "my-app.checkovNamespaceSkip" -}}
 checkov.io/skip{{ . }}: CKV_K8S_21=The namespace is the release's (helm install -n); the tutorial uses default.
+{{- end -}}
+
+{{/*
+Progressive delivery (progressiveDelivery.*): "true" when Flagger, or Argo Rollouts, takes over the
+frontend's rollouts. values.schema.json allows at most one of them, and only with istio.enabled.
+*/}}
+{{- define "my-app.flagger" -}}
+{{- if .Values.progressiveDelivery.flagger.enabled -}}true{{- end -}}
+{{- end -}}
+{{- define "my-app.argoRollouts" -}}
+{{- if .Values.progressiveDelivery.argoRollouts.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Labels that every frontend pod of the release carries, including the `-primary` copy that Flagger makes
+of frontend-app-deployment: Flagger rewrites the first of its selector labels (`app`) on that copy to
+`frontend-primary` and keeps all others. Policies and budgets that mean "every frontend pod" select by
+these with Flagger; otherwise by my-app.frontend.selectorLabels, as before.
+*/}}
+{{- define "my-app.frontend.everyPodLabels" -}}
+{{- if include "my-app.flagger" . -}}
+app.kubernetes.io/name: frontend
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- else -}}
+{{ include "my-app.frontend.selectorLabels" . }}
+{{- end -}}
+{{- end -}}
+
+{{/* The loadgen server (loadgen serve): on its own (loadgen.server.enabled), or for Flagger's webhooks. */}}
+{{- define "my-app.loadgen.serverEnabled" -}}
+{{- if or .Values.loadgen.server.enabled (include "my-app.flagger" .) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The name of the loadgen server's Service (and Deployment): Flagger's webhooks call http://<it>.<namespace>/. */}}
+{{- define "my-app.loadgen.serverName" -}}
+loadgen
+{{- end -}}
+
+{{/* The URL of the loadgen server's Service, as Flagger's controller in another namespace calls it. */}}
+{{- define "my-app.loadgen.serverURL" -}}
+{{- printf "http://%s.%s/" (include "my-app.loadgen.serverName" .) .Release.Namespace -}}
+{{- end -}}
+
+{{/* Selector of the loadgen server's pod. */}}
+{{- define "my-app.loadgen.serverSelectorLabels" -}}
+app: loadgen
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: loadgen-server
+{{- end -}}
+
+{{/* Whether anything runs loadgen with the loadgen ServiceAccount: the Job, the server, Argo's analysis Job. */}}
+{{- define "my-app.loadgen.serviceAccount" -}}
+{{- if or .Values.loadgen.enabled (include "my-app.loadgen.serverEnabled" .) (include "my-app.argoRollouts" .) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The pod template of a run-to-completion loadgen pod: the loadgen Job's and the Job of Argo Rollouts'
+AnalysisTemplate. A client only (label skalar.io/client: no ingress), the restricted security context,
+the native sidecar of Jobs. Call with (dict "root" $ "args" "<a YAML list>" "waitForFrontend" bool).
+*/}}
+{{- define "my-app.loadgen.jobPodTemplate" -}}
+{{- $ := .root -}}
+{{- $l := $.Values.loadgen -}}
+metadata:
+  labels:
+    app: loadgen
+    app.kubernetes.io/name: loadgen
+    app.kubernetes.io/instance: {{ $.Release.Name }}
+    app.kubernetes.io/component: loadgen
+    app.kubernetes.io/part-of: skalar
+    skalar.io/client: "true"
+    {{- with include "my-app.istioInjectLabel" $ }}
+    {{- . | nindent 4 }}
+    {{- end }}
+  {{- with include "my-app.jobPodAnnotations" $ }}
+  annotations:
+    {{- . | nindent 4 }}
+  {{- end }}
+spec:
+  restartPolicy: Never
+  serviceAccountName: loadgen
+  automountServiceAccountToken: false
+  enableServiceLinks: false
+  securityContext:
+    {{- include "my-app.podSecurityContext" $ | nindent 4 }}
+  {{- with $.Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- if .waitForFrontend }}
+  initContainers:
+    - name: wait-for-frontend
+      image: {{ include "my-app.image" $.Values.tests.image | quote }}
+      imagePullPolicy: {{ $.Values.tests.image.pullPolicy }}
+      command:
+        - sh
+        - -c
+        - |
+          until timeout 5 wget -q -O /dev/null http://frontend-service:{{ $.Values.frontend.service.port }}/readyz; do
+            echo "waiting for frontend-service"; sleep 2
+          done
+      securityContext:
+        {{- include "my-app.containerSecurityContext" $ | nindent 8 }}
+      resources:
+        {{- toYaml $.Values.tests.resources | nindent 8 }}
+  {{- end }}
+  containers:
+    - name: loadgen
+      image: {{ include "my-app.image" $l.image | quote }}
+      imagePullPolicy: {{ $l.image.pullPolicy }}
+      args:
+        {{- .args | nindent 8 }}
+      securityContext:
+        {{- include "my-app.containerSecurityContext" $ | nindent 8 }}
+      resources:
+        {{- toYaml $l.resources | nindent 8 }}
+{{- end -}}
+
+{{/* The arguments of the loadgen Job (loadgen-job.yaml), from loadgen.*: a YAML list. */}}
+{{- define "my-app.loadgen.jobArgs" -}}
+{{- $l := .Values.loadgen -}}
+{{- $split := include "my-app.loadgen.expectSplit" . -}}
+{{- range $l.targets }}
+- {{ . | quote }}
+{{- end }}
+- --connections
+- {{ $l.connections | quote }}
+{{- if ne $l.rate nil }}
+- --rate
+- {{ $l.rate | quote }}
+{{- end }}
+{{- with $l.duration }}
+- --duration
+- {{ . | quote }}
+{{- end }}
+{{- if ne $l.requests nil }}
+- --requests
+- {{ $l.requests | quote }}
+{{- end }}
+{{- with $l.shape }}
+- --shape
+- {{ . | quote }}
+{{- end }}
+{{- with $l.maxErrorRate }}
+- --max-error-rate
+- {{ . | quote }}
+{{- end }}
+{{- with $l.maxP99 }}
+- --max-p99
+- {{ . | quote }}
+{{- end }}
+{{- with $split }}
+- --expect-split
+- {{ . | quote }}
+- --split-tolerance
+- {{ $l.splitTolerance | quote }}
+- --confidence
+- {{ $l.confidence | quote }}
+{{- end }}
+{{- range $l.extraArgs }}
+- {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+"true" when the loadgen server gets a PeerAuthentication of its own (loadgen-server-peerauthentication.yaml:
+plain text accepted on 8080 for Flagger's controller). Its pod then does not carry
+app.kubernetes.io/part-of, so that the release's PeerAuthentication (which selects by it) does not
+select it as well: Istio applies only one selector-based policy to a workload, the oldest.
+*/}}
+{{- define "my-app.loadgen.serverOwnPeerAuthentication" -}}
+{{- $pa := .Values.istio.peerAuthentication -}}
+{{- if and (include "my-app.loadgen.serverEnabled" .) .Values.istio.enabled $pa.enabled .Values.loadgen.server.acceptPlaintext -}}true{{- end -}}
 {{- end -}}
