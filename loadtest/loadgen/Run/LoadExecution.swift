@@ -41,12 +41,10 @@ struct LoadExecution {
         }
         var drainDeadline: UInt64?
         while !runner.isFinished {
-            if !interrupted, pause(.milliseconds(50)) {
+            if pause(.milliseconds(50)), !interrupted {
                 interrupted = true
                 runner.stop()
                 drainDeadline = MonotonicClock.nanoseconds() + 1_000_000_000
-            } else if interrupted {
-                _ = pause(.milliseconds(50))
             }
             let elapsed = runner.elapsed.inSeconds
             if elapsed - lastProgress >= 1 {

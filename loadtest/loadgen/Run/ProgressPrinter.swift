@@ -8,7 +8,6 @@ struct ProgressPrinter {
     let enabled: Bool
 
     func report(elapsed: Double, interval: Tally, total: Tally) {
-        guard enabled else { return }
         let p50 = Report.percentile(interval.latency, 50)
         let p99 = Report.percentile(interval.latency, 99)
         let versions = total.versions[HTTPField.Name.appVersion.rawName] ?? [:]

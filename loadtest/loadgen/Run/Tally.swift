@@ -36,15 +36,11 @@ struct Tally {
         _ = latency.record(micros)
         statuses[status, default: 0] += 1
         for version in versions {
-            let value = boundedValue(version.value, of: version.header)
+            let value = Self.bounded(version.value, among: self.versions[version.header] ?? [:])
             self.versions[version.header, default: [:]][value, default: 0] += 1
         }
         if let splitValue {
-            // The key first, in a statement of its own: reading `byVersion` inside the mutating access
-            // would keep a second reference alive and copy the whole dictionary, histograms and all.
-            let key =
-                byVersion[splitValue] != nil || byVersion.count < Self.maxValuesPerHeader - 1
-                ? splitValue : Self.otherValues
+            let key = Self.bounded(splitValue, among: byVersion)
             byVersion[key, default: VersionTally()].record(status: status, latencyMicros: micros)
         }
     }
@@ -55,20 +51,20 @@ struct Tally {
         errors.merge(other.errors, uniquingKeysWith: +)
         for (header, counts) in other.versions {
             for (value, count) in counts {
-                let bounded = boundedValue(value, of: header)
-                versions[header, default: [:]][bounded, default: 0] += count
+                let key = Self.bounded(value, among: versions[header] ?? [:])
+                versions[header, default: [:]][key, default: 0] += count
             }
         }
         for (value, version) in other.byVersion {
-            let key =
-                byVersion[value] != nil || byVersion.count < Self.maxValuesPerHeader - 1 ? value : Self.otherValues
+            let key = Self.bounded(value, among: byVersion)
             byVersion[key, default: VersionTally()].add(version)
         }
     }
 
-    /// `value`, or `otherValues` once `header` has as many values as allowed and not this one.
-    private func boundedValue(_ value: String, of header: String) -> String {
-        guard let counts = versions[header] else { return value }
-        return counts[value] != nil || counts.count < Self.maxValuesPerHeader - 1 ? value : Self.otherValues
+    /// `value`, or `otherValues` once `tallied` holds as many values as allowed and not this one. Callers
+    /// take the key in a statement of its own: passing the dictionary inside its own mutating access
+    /// would keep a second reference alive and copy it, histograms and all, on every request.
+    private static func bounded<Count>(_ value: String, among tallied: [String: Count]) -> String {
+        tallied[value] != nil || tallied.count < maxValuesPerHeader - 1 ? value : otherValues
     }
 }

@@ -14,6 +14,26 @@ final class RunRegistry: Sendable {
         case load
     }
 
+    /// How a run ended, as `loadgen_runs_total{outcome}` counts it.
+    enum Outcome: String, CaseIterable, Sendable {
+        case pass, fail, inconclusive, interrupted
+        /// `--wait-ready` ran out.
+        case notReady = "not_ready"
+
+        init(_ execution: LoadExecution.Outcome) {
+            switch execution {
+            case let .finished(report):
+                switch (report.interrupted, report.outcome) {
+                case (true, _): self = .interrupted
+                case (false, .pass): self = .pass
+                case (false, .fail): self = .fail
+                case (false, .inconclusive): self = .inconclusive
+                }
+            case .targetsNotReady: self = .notReady
+            }
+        }
+    }
+
     enum Admission {
         case admitted(id: Int)
         /// The same load command runs already.
@@ -42,11 +62,11 @@ final class RunRegistry: Sendable {
             descriptor: ServiceMetrics.descriptor("loadgen_runs_active", help: "Runs of loadgen serve in progress."))
         var finished: [String: Prometheus.Counter] = [:]
         for kind in Kind.allCases {
-            for outcome in ["pass", "fail", "inconclusive", "interrupted", "not_ready"] {
-                finished["\(kind.rawValue) \(outcome)"] = metrics.registry.makeCounter(
+            for outcome in Outcome.allCases {
+                finished["\(kind.rawValue) \(outcome.rawValue)"] = metrics.registry.makeCounter(
                     descriptor: ServiceMetrics.descriptor(
                         "loadgen_runs_total", help: "Finished runs of loadgen serve, by webhook type and outcome."),
-                    labels: [("type", kind.rawValue), ("outcome", outcome)])
+                    labels: [("type", kind.rawValue), ("outcome", outcome.rawValue)])
             }
         }
         self.finished = finished
@@ -71,15 +91,15 @@ final class RunRegistry: Sendable {
         return admission
     }
 
-    /// Gives the place back; `outcome` is the run's (pass, fail, inconclusive, interrupted, not_ready).
-    func finish(_ kind: Kind, _ words: [String], outcome: String, report: Report?) {
+    /// Gives the place back; a load's failed run (not one cut short) is kept for the next call.
+    func finish(_ kind: Kind, _ words: [String], outcome: Outcome, report: Report?) {
         state.withLock { state in
             state.running -= 1
             guard kind == .load else { return }
             state.loadsRunning[words] = nil
-            if outcome != "pass", outcome != "interrupted", let report { state.failedLoads[words] = report }
+            if ![.pass, .interrupted].contains(outcome), let report { state.failedLoads[words] = report }
         }
         activeGauge.decrement()
-        finished["\(kind.rawValue) \(outcome)"]?.increment()
+        finished["\(kind.rawValue) \(outcome.rawValue)"]?.increment()
     }
 }

@@ -89,7 +89,7 @@ struct WebhookRoutes {
 
     /// Runs on a thread of its own (the run waits and polls, which must not hold up the server's loops),
     /// then frees the place and calls `done`.
-    private func start(_ run: Run, done: @escaping @Sendable (LoadExecution.Outcome?) -> Void) throws(HTTPError) {
+    private func start(_ run: Run, done: @escaping @Sendable (LoadExecution.Outcome) -> Void) throws(HTTPError) {
         let state = state
         let registry = registry
         let started = SystemThread.start {
@@ -101,51 +101,47 @@ struct WebhookRoutes {
                 return state.isShuttingDown
             }
             let outcome = execution.run()
-            let label: String
+            let label = RunRegistry.Outcome(outcome)
             switch outcome {
             case let .finished(report):
-                label = report.interrupted ? "interrupted" : report.outcome.rawValue
                 registry.finish(run.kind, run.words, outcome: label, report: report)
                 let gates = report.verdicts.map { "\($0.gate): \($0.outcome.rawValue) — \($0.detail)" }
                 run.logger.info(
                     "run finished",
                     metadata: [
-                        "outcome": "\(label)", "requests": "\(report.tally.completed)",
+                        "outcome": "\(label.rawValue)", "requests": "\(report.tally.completed)",
                         "error_rate": "\(Report.number(report.errorRate * 100))%",
                         "gates": "\(gates.joined(separator: "; "))",
                     ])
             case .targetsNotReady:
-                label = "not_ready"
                 registry.finish(run.kind, run.words, outcome: label, report: nil)
-                run.logger.warning("run finished", metadata: ["outcome": "\(label)"])
+                run.logger.warning("run finished", metadata: ["outcome": "\(label.rawValue)"])
             }
             done(outcome)
         }
         switch started {
         case let .success(thread): thread.detach()
         case let .failure(error):
-            registry.finish(run.kind, run.words, outcome: "interrupted", report: nil)
+            registry.finish(run.kind, run.words, outcome: .interrupted, report: nil)
             throw HTTPError(.serviceUnavailable, code: "no_thread", message: "cannot start the run: \(error)")
         }
     }
 
-    private static func response(run id: Int, _ outcome: LoadExecution.Outcome?) -> Response {
+    private static func response(run id: Int, _ outcome: LoadExecution.Outcome) -> Response {
         switch outcome {
-        case let .finished(report)?:
+        case let .finished(report):
             let status: HTTPResponse.Status =
                 report.interrupted ? .serviceUnavailable : report.outcome == .pass ? .ok : .preconditionFailed
             return .json(
                 ["run": .number(Double(id)), "outcome": .string(report.outcome.rawValue), "report": report.json],
                 status: status)
-        case let .targetsNotReady(patience)?:
+        case let .targetsNotReady(patience):
             return .json(
                 [
                     "run": .number(Double(id)), "outcome": "not_ready",
                     "message": .string("the targets did not answer 2xx within \(patience.wholeMilliseconds / 1000) s"),
                 ],
                 status: .preconditionFailed)
-        case nil:
-            return HTTPError(.serviceUnavailable, code: "run_lost", message: "the run ended without a report").response
         }
     }
 }
